@@ -1,0 +1,22 @@
+/* Hashes the core needs (MD5 for the partition table's checksum row, SHA-256
+ * for app images). The core only declares them: a port provides them (the
+ * host port with mbedTLS; firmware with the SDK's mbedTLS or ROM). */
+#ifndef FK_HASH_H
+#define FK_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Large enough for mbedTLS's context on 32- and 64-bit hosts; the port
+ * checks this at compile time. */
+typedef struct {
+    uint64_t opaque[16];
+} fk_sha256_t;
+
+void fk_sha256_start(fk_sha256_t *ctx);
+void fk_sha256_update(fk_sha256_t *ctx, const void *data, size_t len);
+void fk_sha256_finish(fk_sha256_t *ctx, uint8_t out[32]);
+
+void fk_md5(const void *data, size_t len, uint8_t out[16]);
+
+#endif

@@ -1,0 +1,248 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void fk_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("flashkit: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void fk_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("flashkit: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int fk_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fk_err("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 65536, n = 0;
+    uint8_t *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        cap *= 2;
+        uint8_t *nb = realloc(buf, cap + 1);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+        }
+        buf = nb;
+    }
+    int bad = !buf || ferror(f);
+    if (f != stdin) fclose(f);
+    if (bad) {
+        fk_err("%s: read failed", path);
+        free(buf);
+        return -1;
+    }
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int fk_out_open(fk_out_t *out, const char *path)
+{
+    memset(out, 0, sizeof *out);
+    if (strcmp(path, "-") == 0) {
+        out->f = stdout;
+        return 0;
+    }
+    out->path = strdup(path);
+    size_t n = strlen(path) + 32;
+    out->tmp = malloc(n);
+    if (!out->path || !out->tmp) {
+        fk_err("out of memory");
+        fk_out_abort(out);
+        return -1;
+    }
+    snprintf(out->tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(out->tmp);
+    if (fd < 0) {
+        fk_err("%s: cannot create: %s", path, strerror(errno));
+        free(out->tmp);
+        out->tmp = NULL;
+        fk_out_abort(out);
+        return -1;
+    }
+    fchmod(fd, 0644);
+    out->f = fdopen(fd, "wb");
+    if (!out->f) {
+        close(fd);
+        fk_out_abort(out);
+        return -1;
+    }
+    return 0;
+}
+
+int fk_out_commit(fk_out_t *out)
+{
+    int rc = 0;
+    if (out->f == stdout) {
+        if (fflush(stdout) != 0) rc = -1;
+        out->f = NULL;
+    } else {
+        if (fflush(out->f) != 0 || ferror(out->f)) rc = -1;
+        if (fclose(out->f) != 0) rc = -1;
+        out->f = NULL;
+        if (rc == 0 && rename(out->tmp, out->path) != 0) rc = -1;
+        if (rc != 0) {
+            fk_err("%s: write failed: %s", out->path, strerror(errno));
+            unlink(out->tmp);
+        }
+    }
+    free(out->tmp);
+    free(out->path);
+    out->tmp = out->path = NULL;
+    return rc;
+}
+
+void fk_out_abort(fk_out_t *out)
+{
+    if (out->f && out->f != stdout) fclose(out->f);
+    if (out->tmp) unlink(out->tmp);
+    free(out->tmp);
+    free(out->path);
+    memset(out, 0, sizeof *out);
+}
+
+int fk_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    fk_out_t out;
+    if (fk_out_open(&out, path) != 0) return -1;
+    if (len && fwrite(data, 1, len, out.f) != len) {
+        fk_err("%s: write failed: %s", path, strerror(errno));
+        fk_out_abort(&out);
+        return -1;
+    }
+    return fk_out_commit(&out);
+}
+
+bool fk_parse_size(const char *s, uint32_t *out)
+{
+    if (!s || !*s) return false;
+    char *end;
+    errno = 0;
+    unsigned long long v;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        if (!s[2]) return false;
+        v = strtoull(s + 2, &end, 16);
+    } else {
+        if (*s < '0' || *s > '9') return false;
+        v = strtoull(s, &end, 10);
+    }
+    if (errno) return false;
+    unsigned long long mul = 1;
+    if (*end == 'k' || *end == 'K') {
+        mul = 1024;
+        end++;
+    } else if (*end == 'm' || *end == 'M') {
+        mul = 1048576;
+        end++;
+    }
+    if (mul > 1 && (*end == 'b' || *end == 'B')) end++;
+    if (*end) return false;
+    v *= mul;
+    if (v > 0xFFFFFFFFull) return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+void fk_json_strn(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (c < 0x20)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void fk_json_str(FILE *f, const char *s)
+{
+    fk_json_strn(f, s, strlen(s));
+}
+
+void fk_progress_start(fk_progress_t *p, const char *label, uint64_t total)
+{
+    p->on = isatty(STDERR_FILENO) && total > 0;
+    p->total = total;
+    p->done = 0;
+    p->last_pct = -1;
+    p->label = label;
+    fk_progress_update(p, 0);
+}
+
+void fk_progress_update(fk_progress_t *p, uint64_t done)
+{
+    p->done = done;
+    if (!p->on) return;
+    int pct = (int)(done * 100 / p->total);
+    if (pct == p->last_pct) return;
+    p->last_pct = pct;
+    char bar[41];
+    int fill = pct * 40 / 100;
+    for (int i = 0; i < 40; i++) bar[i] = i < fill ? '#' : '.';
+    bar[40] = 0;
+    fprintf(stderr, "\r%s [%s] %3d%% (%llu/%llu)", p->label, bar, pct,
+            (unsigned long long)done, (unsigned long long)p->total);
+    fflush(stderr);
+}
+
+void fk_progress_end(fk_progress_t *p)
+{
+    if (!p->on) return;
+    fk_progress_update(p, p->total);
+    fputc('\n', stderr);
+    p->on = false;
+}
+
+bool fk_opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return false;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return true;
+    }
+    if (a[n] != 0) return false;
+    if (*i + 1 >= argc) {
+        fk_err("option %s needs a value", name);
+        *val = NULL;
+        return true;
+    }
+    *val = argv[++*i];
+    return true;
+}

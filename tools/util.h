@@ -1,0 +1,60 @@
+/* Shared helpers of the CLI: files ("-" = stdin/stdout), atomic output,
+ * numbers, JSON strings, progress bars, errors. */
+#ifndef FK_UTIL_H
+#define FK_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Prints "flashkit: <msg>\n" to stderr. */
+void fk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads a whole file ("-" = stdin) into a malloc'd buffer (NUL-terminated
+ * for convenience; *len excludes the NUL). Prints the error and returns -1. */
+int fk_read_file(const char *path, uint8_t **data, size_t *len);
+
+/* Writes data to path via a temporary file in the same folder and rename(),
+ * so a failure never leaves a partial output. "-" writes to stdout.
+ * Prints the error and returns -1. */
+int fk_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Streaming variant: fk_out_open() gives a FILE* on a temp file (or stdout),
+ * fk_out_commit() renames it into place, fk_out_abort() deletes it. */
+typedef struct {
+    FILE *f;
+    char *path;
+    char *tmp; /* NULL for stdout */
+} fk_out_t;
+int fk_out_open(fk_out_t *out, const char *path);
+int fk_out_commit(fk_out_t *out);
+void fk_out_abort(fk_out_t *out);
+
+/* C-style unsigned number: decimal, 0x hex, 0o/0 octal not accepted;
+ * optional k/K (x1024) and m/M (x1048576) suffix; "4MB"/"4KB" also
+ * accepted. Returns false on junk or overflow. */
+bool fk_parse_size(const char *s, uint32_t *out);
+
+/* Writes s as a JSON string literal (with quotes). */
+void fk_json_str(FILE *f, const char *s);
+void fk_json_strn(FILE *f, const char *s, size_t n);
+
+/* Progress bar on stderr, drawn only when stderr is a terminal. */
+typedef struct {
+    bool on;
+    uint64_t total, done;
+    int last_pct;
+    const char *label;
+} fk_progress_t;
+void fk_progress_start(fk_progress_t *p, const char *label, uint64_t total);
+void fk_progress_update(fk_progress_t *p, uint64_t done);
+void fk_progress_end(fk_progress_t *p);
+
+/* Matches an option that takes a value: "--opt VALUE" or "--opt=VALUE".
+ * On a match advances *i past the value, sets *val and returns true. Prints
+ * an error and sets *val = NULL if the value is missing. */
+bool fk_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
+
+#endif
