@@ -1,0 +1,129 @@
+/* NVS on-flash format (spec nvs.md §1-8): pages, entries, CRCs. Shared by
+ * the device engine (nvs_*.c) and the host generator/dumper (tools/nvs_*). */
+#ifndef NVS_FORMAT_H
+#define NVS_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NVS_PAGE_SIZE 4096u
+#define NVS_ENTRY_SIZE 32u
+#define NVS_ENTRY_COUNT 126u
+#define NVS_FIRST_ENTRY_OFFSET 64u   /* header 0..31, bitmap 32..63 */
+#define NVS_BITMAP_OFFSET 32u
+#define NVS_KEY_MAX 15u              /* characters, plus NUL in the 16-byte field */
+
+/* Page states (header word 0). */
+#define NVS_PAGE_UNINITIALIZED 0xFFFFFFFFu
+#define NVS_PAGE_ACTIVE 0xFFFFFFFEu
+#define NVS_PAGE_FULL 0xFFFFFFFCu
+#define NVS_PAGE_FREEING 0xFFFFFFF8u
+#define NVS_PAGE_CORRUPT 0xFFFFFFF0u
+
+/* Page format version byte (header offset 8). */
+#define NVS_VERSION_V1 0xFFu /* single-page blobs (ESP8266 SDK 3.x release) */
+#define NVS_VERSION_V2 0xFEu /* multi-page blobs */
+
+/* Entry state, 2 bits per entry in the bitmap. */
+#define NVS_ENTRY_EMPTY 0x3u
+#define NVS_ENTRY_WRITTEN 0x2u
+#define NVS_ENTRY_ERASED 0x0u
+#define NVS_ENTRY_ILLEGAL 0x1u
+
+/* Item types. */
+#define NVS_ITEM_U8 0x01
+#define NVS_ITEM_I8 0x11
+#define NVS_ITEM_U16 0x02
+#define NVS_ITEM_I16 0x12
+#define NVS_ITEM_U32 0x04
+#define NVS_ITEM_I32 0x14
+#define NVS_ITEM_U64 0x08
+#define NVS_ITEM_I64 0x18
+#define NVS_ITEM_SZ 0x21
+#define NVS_ITEM_BLOB 0x41      /* v1 single-page blob */
+#define NVS_ITEM_BLOB_DATA 0x42 /* v2 blob chunk */
+#define NVS_ITEM_BLOB_IDX 0x48  /* v2 blob index */
+#define NVS_ITEM_ANY 0xFF
+
+#define NVS_CHUNK_ANY 0xFFu
+#define NVS_NS_ANY 0xFFu
+
+#define NVS_V1_MAX_VARLEN 1984u /* 32 * (126/2 - 1) */
+#define NVS_V2_MAX_VARLEN 4000u /* 32 * 125 */
+
+/* One 32-byte entry as laid out on flash. */
+typedef struct {
+    uint8_t ns;
+    uint8_t type;
+    uint8_t span;
+    uint8_t chunk;
+    uint32_t crc;
+    char key[16];
+    uint8_t data[8];
+} nvs_entry_t;
+
+_Static_assert(sizeof(nvs_entry_t) == 32, "nvs_entry_t must be 32 bytes");
+
+/* CRC of entry bytes 0..3 and 8..31 (spec §5). */
+uint32_t nvs_entry_crc(const nvs_entry_t *e);
+/* CRC of page header bytes 4..27; hdr is the first 32 bytes of a page. */
+uint32_t nvs_header_crc(const uint8_t hdr[32]);
+/* Builds a 32-byte page header: state, seq, version, 0xFF reserved, CRC. */
+void nvs_header_build(uint8_t hdr[32], uint32_t state, uint32_t seq, uint8_t version);
+
+/* Variable-length item helpers (SZ, BLOB, BLOB_DATA): data field layout. */
+static inline bool nvs_type_is_varlen(uint8_t t)
+{
+    return t == NVS_ITEM_SZ || t == NVS_ITEM_BLOB || t == NVS_ITEM_BLOB_DATA;
+}
+/* Size in bytes of a fixed-size integer type (low nibble), 0 otherwise. */
+static inline unsigned nvs_type_int_size(uint8_t t)
+{
+    switch (t) {
+    case NVS_ITEM_U8: case NVS_ITEM_I8: return 1;
+    case NVS_ITEM_U16: case NVS_ITEM_I16: return 2;
+    case NVS_ITEM_U32: case NVS_ITEM_I32: return 4;
+    case NVS_ITEM_U64: case NVS_ITEM_I64: return 8;
+    default: return 0;
+    }
+}
+/* Entries a variable-length item of `size` bytes spans, header included. */
+static inline unsigned nvs_varlen_span(uint32_t size)
+{
+    return 1u + (size + NVS_ENTRY_SIZE - 1) / NVS_ENTRY_SIZE;
+}
+
+/* Initialises an entry: key copied and NUL-filled, data all 0xFF, chunk as given. */
+void nvs_entry_init(nvs_entry_t *e, uint8_t ns, uint8_t type, uint8_t span, uint8_t chunk,
+                    const char *key);
+/* Sets the data field of a varlen header: size, reserved 0xFFFF, data CRC. */
+void nvs_entry_set_varlen(nvs_entry_t *e, uint16_t size, uint32_t data_crc);
+/* Finishes an entry: computes and stores its CRC. */
+void nvs_entry_seal(nvs_entry_t *e);
+
+/* Bitmap access: bitmap is the 32 bytes at page offset 32. */
+static inline unsigned nvs_bitmap_get(const uint8_t bitmap[32], unsigned i)
+{
+    return (bitmap[i / 4] >> (2 * (i % 4))) & 3u;
+}
+static inline void nvs_bitmap_set(uint8_t bitmap[32], unsigned i, unsigned state)
+{
+    unsigned sh = 2 * (i % 4);
+    bitmap[i / 4] = (uint8_t)((bitmap[i / 4] & ~(3u << sh)) | ((state & 3u) << sh));
+}
+
+/* Little-endian helpers. */
+static inline uint32_t nvs_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void nvs_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+#endif
