@@ -17,6 +17,13 @@ void fk_sha256_start(fk_sha256_t *ctx);
 void fk_sha256_update(fk_sha256_t *ctx, const void *data, size_t len);
 void fk_sha256_finish(fk_sha256_t *ctx, uint8_t out[32]);
 
+typedef struct {
+    uint64_t opaque[12];
+} fk_md5_t;
+
+void fk_md5_start(fk_md5_t *ctx);
+void fk_md5_update(fk_md5_t *ctx, const void *data, size_t len);
+void fk_md5_finish(fk_md5_t *ctx, uint8_t out[16]);
 void fk_md5(const void *data, size_t len, uint8_t out[16]);
 
 #endif
