@@ -1,0 +1,32 @@
+/* The application description (esp_app_desc_t) with ESP-IDF's names and
+ * layout (ota.md §8). In an ESP8266 SDK 3.x image it is the first item of
+ * .flash.rodata, i.e. the start of the second flash segment's data; in an
+ * ESP32 image it is at image offset 0x20. */
+#ifndef ESP_APP_FORMAT_H
+#define ESP_APP_FORMAT_H
+
+#include <stdint.h>
+
+#define ESP_APP_DESC_MAGIC_WORD 0xABCD5432u
+#define ESP_APP_DESC_SIZE 256u
+
+typedef struct {
+    uint32_t magic_word;        /* ESP_APP_DESC_MAGIC_WORD */
+    uint32_t secure_version;    /* anti-rollback counter (ESP-IDF) */
+    uint32_t reserv1[2];
+    char version[32];           /* PROJECT_VER; NUL-terminated when shorter than 32 */
+    char project_name[32];
+    char time[16];              /* __TIME__ of the build */
+    char date[16];              /* __DATE__ of the build */
+    char idf_ver[32];           /* SDK version */
+    uint8_t app_elf_sha256[32]; /* patched after link; zero when the build did not */
+    uint32_t reserv2[20];
+} esp_app_desc_t;
+
+_Static_assert(sizeof(esp_app_desc_t) == ESP_APP_DESC_SIZE, "esp_app_desc_t is 256 bytes on flash");
+
+/* Decodes the 256 on-flash bytes (little-endian) into *desc; fields that
+ * are strings are copied as stored (they may lack a terminating NUL). */
+void fk_app_desc_decode(const uint8_t raw[ESP_APP_DESC_SIZE], esp_app_desc_t *desc);
+
+#endif
