@@ -48,7 +48,11 @@ int fk_part_to_bin(const fk_part_list_t *l, const fk_part_opts_t *o,
 /* Rows -> CSV text as gen_esp32part.py prints it (malloc'd). */
 char *fk_part_to_csv(const fk_part_list_t *l);
 
-/* Reads a table from a CSV file, a binary file, or a built-in name. */
+/* Reads a table from a CSV file, a binary file ("-" = stdin), or a built-in
+ * name; *binary_in tells which kind it was. Status lines go to stderr unless quiet. */
+int fk_part_load_input(const char *path_or_name, const fk_part_opts_t *o, fk_part_list_t *out,
+                       bool *binary_in, bool quiet, char *err, size_t errlen);
+/* The same, quietly. */
 int fk_part_load_any(const char *path_or_name, const fk_part_opts_t *o, fk_part_list_t *out,
                      char *err, size_t errlen);
 

@@ -1,0 +1,26 @@
+/* Numbers the way gen_esp32part.py reads them: Python's int(text, 0) with
+ * k/K and m/M suffixes, and keyword tables for the type/subtype columns. */
+#ifndef FK_PART_PYINT_H
+#define FK_PART_PYINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *name;
+    int value;
+} fk_keyword_t;
+
+/* Python int(s, 0): sign, 0x/0o/0b prefixes, '_' between digits, no
+ * leading zero on a non-zero decimal. */
+bool fk_pyint(const char *s, size_t n, int64_t *out);
+
+/* parse_int() of the reference: suffixes first (recursively), then int(),
+ * then the keywords (case-insensitive). On failure writes the reference's
+ * message ("Invalid field value X" or "Value 'X' is not valid. Known
+ * keywords: ...") into err and returns false. */
+bool fk_part_parse_int(const char *s, const fk_keyword_t *kw, size_t nkw, int64_t *out,
+                       char *err, size_t errlen);
+
+#endif
