@@ -29,6 +29,23 @@ typedef int32_t esp_err_t;
 #define ESP_ERR_FLASH_OP_FAIL       (ESP_ERR_FLASH_BASE + 1)
 #define ESP_ERR_FLASH_OP_TIMEOUT    (ESP_ERR_FLASH_BASE + 2)
 
+/* Image and OTA codes (ESP-IDF declares them in esp_image_format.h and
+ * esp_ota_ops.h; they are here too so every module can return them). */
+#ifndef ESP_ERR_IMAGE_BASE
+#define ESP_ERR_IMAGE_BASE          0x2000
+#define ESP_ERR_IMAGE_FLASH_FAIL    (ESP_ERR_IMAGE_BASE + 1)
+#define ESP_ERR_IMAGE_INVALID       (ESP_ERR_IMAGE_BASE + 2)
+#endif
+#ifndef ESP_ERR_OTA_BASE
+#define ESP_ERR_OTA_BASE                    0x1500
+#define ESP_ERR_OTA_PARTITION_CONFLICT      (ESP_ERR_OTA_BASE + 0x01)
+#define ESP_ERR_OTA_SELECT_INFO_INVALID     (ESP_ERR_OTA_BASE + 0x02)
+#define ESP_ERR_OTA_VALIDATE_FAILED         (ESP_ERR_OTA_BASE + 0x03)
+#define ESP_ERR_OTA_SMALL_SEC_VER           (ESP_ERR_OTA_BASE + 0x04)
+#define ESP_ERR_OTA_ROLLBACK_FAILED         (ESP_ERR_OTA_BASE + 0x05)
+#define ESP_ERR_OTA_ROLLBACK_INVALID_STATE  (ESP_ERR_OTA_BASE + 0x06)
+#endif
+
 /* Name of an error code ("ESP_ERR_NVS_NOT_FOUND"), or "UNKNOWN ERROR".
  * Covers every code defined by flashkit's headers. */
 const char *esp_err_to_name(esp_err_t code);
