@@ -12,6 +12,13 @@
 #include "esp_err.h"
 #include "fk_flash.h"
 
+/* ESP-IDF defines these in this header; guarded in case esp_err.h gains them. */
+#ifndef ESP_ERR_IMAGE_BASE
+#define ESP_ERR_IMAGE_BASE       0x2000
+#define ESP_ERR_IMAGE_FLASH_FAIL 0x2001
+#define ESP_ERR_IMAGE_INVALID    0x2002
+#endif
+
 #define ESP_IMAGE_HEADER_MAGIC 0xE9u
 #define ESP_IMAGE_V2_MAGIC 0xEAu           /* NonOS SDK / rboot OTA images, not bootable by SDK 3.x */
 #define ESP_IMAGE_MAX_SEGMENTS 16u

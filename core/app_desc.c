@@ -1,0 +1,86 @@
+/* Locating the app descriptor. The SDK's esp_ota_get_partition_description
+ * looks only at image offset 16, but in a real ESP8266 app the descriptor
+ * heads .flash.rodata, i.e. the second flash segment (ota.md §8), so the
+ * segments are walked and each one's first word is checked. */
+#include <string.h>
+#include "esp_image_format.h"
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void fk_app_desc_decode(const uint8_t raw[ESP_APP_DESC_SIZE], esp_app_desc_t *d)
+{
+    memset(d, 0, sizeof *d);
+    d->magic_word = le32(raw + 0);
+    d->secure_version = le32(raw + 4);
+    d->reserv1[0] = le32(raw + 8);
+    d->reserv1[1] = le32(raw + 12);
+    memcpy(d->version, raw + 16, 32);
+    memcpy(d->project_name, raw + 48, 32);
+    memcpy(d->time, raw + 80, 16);
+    memcpy(d->date, raw + 96, 16);
+    memcpy(d->idf_ver, raw + 112, 32);
+    memcpy(d->app_elf_sha256, raw + 144, 32);
+    for (unsigned i = 0; i < 20; i++) d->reserv2[i] = le32(raw + 176 + 4 * i);
+}
+
+/* Reads the descriptor at absolute flash address `at` if its magic is there. */
+static bool try_at(fk_flash_t *flash, uint32_t at, esp_app_desc_t *desc)
+{
+    uint8_t raw[ESP_APP_DESC_SIZE];
+    if ((uint64_t)at + sizeof raw > flash->size) return false;
+    if (fk_flash_read(flash, at, raw, 4) != ESP_OK || le32(raw) != ESP_APP_DESC_MAGIC_WORD) return false;
+    if (fk_flash_read(flash, at, raw, sizeof raw) != ESP_OK) return false;
+    fk_app_desc_decode(raw, desc);
+    return true;
+}
+
+static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc,
+                      uint32_t *found)
+{
+    if (!flash || !desc) return ESP_ERR_INVALID_ARG;
+    uint8_t hdr[8];
+    if (fk_flash_read(flash, offset, hdr, sizeof hdr) != ESP_OK || hdr[0] != ESP_IMAGE_HEADER_MAGIC)
+        return ESP_ERR_NOT_FOUND;
+    uint64_t limit = (uint64_t)offset + part_size;
+    uint64_t pos = offset + ESP_IMAGE_HEADER_LEN_ESP8266;
+    for (unsigned i = 0; i < hdr[1] && i < ESP_IMAGE_MAX_SEGMENTS; i++) {
+        uint8_t sh[8];
+        if (pos + sizeof sh > limit || fk_flash_read(flash, (uint32_t)pos, sh, sizeof sh) != ESP_OK) break;
+        uint32_t len = le32(sh + 4);
+        pos += sizeof sh;
+        if (pos + len > limit) break;
+        if (len >= ESP_APP_DESC_SIZE && try_at(flash, (uint32_t)pos, desc)) {
+            *found = (uint32_t)pos - offset;
+            return ESP_OK;
+        }
+        pos += len;
+    }
+    /* ESP32 layout: 24-byte header + first segment header. */
+    uint32_t esp32_at = ESP_IMAGE_HEADER_LEN_ESP32 + 8;
+    if ((uint64_t)esp32_at + ESP_APP_DESC_SIZE <= part_size && try_at(flash, offset + esp32_at, desc)) {
+        *found = esp32_at;
+        return ESP_OK;
+    }
+    return ESP_ERR_NOT_FOUND;
+}
+
+esp_err_t fk_app_desc_find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc)
+{
+    uint32_t at;
+    return find(flash, offset, part_size, desc, &at);
+}
+
+esp_err_t fk_app_desc_find_mem(const uint8_t *buf, size_t len, esp_app_desc_t *desc, uint32_t *desc_offs)
+{
+    if (!buf) return ESP_ERR_INVALID_ARG;
+    if (len > ESP_IMAGE_MAX_PART_SIZE) len = ESP_IMAGE_MAX_PART_SIZE;
+    fk_image_memflash_t mf;
+    fk_image_memflash_init(&mf, buf, len, 0, (uint32_t)len);
+    uint32_t at = 0;
+    esp_err_t err = find(&mf.flash, 0, (uint32_t)len, desc, &at);
+    if (err == ESP_OK && desc_offs) *desc_offs = at;
+    return err;
+}
