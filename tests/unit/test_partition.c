@@ -1,0 +1,139 @@
+/* Partition table core: loading with the bootloader's rules and the ESP-IDF
+ * API semantics (find/iterate, bounds and alignment of read/write/erase). */
+#include "fk_test.h"
+#include "esp_partition.h"
+#include "flash_emu.h"
+#include "part_gen.h"
+
+static void build_table(fk_emu_t *emu, const char *builtin, bool md5, uint32_t offset)
+{
+    fk_part_opts_t o;
+    fk_part_opts_default(&o);
+    o.md5 = md5;
+    o.table_offset = offset;
+    fk_part_list_t l;
+    char err[256];
+    CHECK_EQ(fk_part_parse_csv(fk_part_builtin(builtin), &o, &l, err, sizeof err), 0);
+    uint8_t bin[FK_PART_TABLE_SIZE];
+    CHECK_EQ(fk_part_to_bin(&l, &o, bin, err, sizeof err), 0);
+    CHECK_EQ(fk_emu_load(emu, offset, bin, sizeof bin), 0);
+}
+
+static void test_load_and_find(void)
+{
+    fk_emu_t emu;
+    CHECK_EQ(fk_emu_init_mem(&emu, 4 << 20), 0);
+    build_table(&emu, "two_ota", false, 0x8000);
+    CHECK_EQ(fk_partition_init(&emu.flash, 0x8000), ESP_OK);
+
+    const esp_partition_t *nvs = esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS, NULL);
+    CHECK(nvs != NULL);
+    CHECK_EQ(nvs->address, 0x9000);
+    CHECK_EQ(nvs->size, 0x4000);
+    CHECK(!strcmp(nvs->label, "nvs"));
+    CHECK(nvs->flash == &emu.flash);
+
+    /* Iterate all apps in table order. */
+    esp_partition_iterator_t it = esp_partition_find(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, NULL);
+    int n = 0;
+    uint32_t addrs[4] = {0};
+    for (; it; it = esp_partition_next(it)) addrs[n++] = esp_partition_get(it)->address;
+    CHECK_EQ(n, 2);
+    CHECK_EQ(addrs[0], 0x10000);
+    CHECK_EQ(addrs[1], 0x110000);
+
+    /* By label; ANY type. */
+    const esp_partition_t *ota1 = esp_partition_find_first(ESP_PARTITION_TYPE_ANY, ESP_PARTITION_SUBTYPE_ANY, "ota_1");
+    CHECK(ota1 && ota1->subtype == ESP_PARTITION_SUBTYPE_APP_OTA_1);
+    CHECK(esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL) == NULL);
+    CHECK(esp_partition_find(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_FAT, NULL) == NULL);
+    CHECK(esp_partition_verify(ota1) == ota1);
+    esp_partition_t copy = *ota1;
+    CHECK(esp_partition_verify(&copy) == ota1);
+    copy.size--;
+    CHECK(esp_partition_verify(&copy) == NULL);
+
+    /* The iterator pool is not leaked by the loops above. */
+    for (int i = 0; i < 100; i++) {
+        const esp_partition_t *p = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, NULL);
+        CHECK(p != NULL);
+    }
+
+    /* read / write / erase bounds (ESP-IDF semantics). */
+    uint8_t buf[16] = {1, 2, 3};
+    CHECK_EQ(esp_partition_write(nvs, 0x10, buf, 3), ESP_OK);
+    uint8_t rd[3];
+    CHECK_EQ(esp_partition_read(nvs, 0x10, rd, 3), ESP_OK);
+    CHECK(rd[0] == 1 && rd[2] == 3);
+    CHECK_EQ(emu.mem[0x9010], 1);
+    CHECK_EQ(esp_partition_read(nvs, 0x4001, rd, 1), ESP_ERR_INVALID_ARG);
+    CHECK_EQ(esp_partition_read(nvs, 0x3FFF, rd, 2), ESP_ERR_INVALID_SIZE);
+    CHECK_EQ(esp_partition_write(nvs, 0x4000, buf, 1), ESP_ERR_INVALID_SIZE);
+    CHECK_EQ(esp_partition_erase_range(nvs, 0x100, 0x1000), ESP_ERR_INVALID_ARG);
+    CHECK_EQ(esp_partition_erase_range(nvs, 0, 0x800), ESP_ERR_INVALID_ARG);
+    CHECK_EQ(esp_partition_erase_range(nvs, 0x1000, 0x4000), ESP_ERR_INVALID_SIZE);
+    CHECK_EQ(esp_partition_erase_range(nvs, 0, 0x1000), ESP_OK);
+    CHECK_EQ(emu.mem[0x9010], 0xFF);
+    CHECK_EQ(esp_partition_read(NULL, 0, rd, 1), ESP_ERR_INVALID_ARG);
+    fk_emu_close(&emu);
+}
+
+static void test_bootloader_rules(void)
+{
+    fk_emu_t emu;
+    CHECK_EQ(fk_emu_init_mem(&emu, 1 << 20), 0);
+    fk_ptable_t t;
+
+    /* With the MD5 row: skipped on the ESP8266, checked when asked. */
+    build_table(&emu, "two_ota_1mb", true, 0x8000);
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_OK);
+    CHECK_EQ(t.count, 5);
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, FK_PT_VERIFY_MD5), ESP_OK);
+    emu.mem[0x8000 + 5 * 32 + 20] ^= 0x01; /* corrupt the digest */
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_OK);
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, FK_PT_VERIFY_MD5), ESP_ERR_INVALID_CRC);
+
+    /* Garbage row: invalid magic. */
+    build_table(&emu, "two_ota_1mb", false, 0x8000);
+    emu.mem[0x8000 + 2 * 32] = 0x12;
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_ERR_INVALID_STATE);
+
+    /* A partition past the end of the flash. */
+    build_table(&emu, "two_ota", false, 0x8000); /* a 2 MB table on 1 MB flash */
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_ERR_INVALID_SIZE);
+
+    /* No end row in 96 rows. */
+    memset(emu.mem + 0x8000, 0, FK_PART_TABLE_SIZE);
+    for (int i = 0; i < 96; i++) {
+        fk_part_entry_t e = {.type = 1, .subtype = 0x81, .offset = 0x10000, .size = 0x1000};
+        snprintf(e.label, sizeof e.label, "p%d", i);
+        fk_part_entry_encode(&e, emu.mem + 0x8000 + 32 * i);
+    }
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_ERR_INVALID_STATE);
+
+    /* An erased table region has no partitions but is valid. */
+    memset(emu.mem + 0x8000, 0xFF, 0x1000);
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_OK);
+    CHECK_EQ(t.count, 0);
+
+    /* 16-character labels fill the field without a terminator. */
+    fk_part_entry_t e = {.type = 1, .subtype = 2, .offset = 0x9000, .size = 0x6000};
+    memcpy(e.label, "abcdefghijklmnop", 17);
+    fk_part_entry_encode(&e, emu.mem + 0x8000);
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_OK);
+    CHECK_EQ(t.count, 1);
+    CHECK(!strcmp(t.part[0].label, "abcdefghijklmnop"));
+
+    /* Table at a custom offset (the SDK's v2->v3 1 MB example uses 0x5000). */
+    build_table(&emu, "singleapp", false, 0x5000);
+    CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x5000, 0), ESP_OK);
+    CHECK_EQ(t.count, 3);
+    fk_emu_close(&emu);
+}
+
+int main(void)
+{
+    test_load_and_find();
+    test_bootloader_rules();
+    return fk_test_done("partition");
+}
