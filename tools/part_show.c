@@ -204,7 +204,8 @@ int fk_part_write_svg(const char *path, const char *title, const fk_part_list_t 
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"monospace\" font-size=\"12\">\n", W, H);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fafafa\"/>\n");
     fprintf(f, "<text x=\"%d\" y=\"25\" font-size=\"16\">", X0);
-    svg_text(f, title);
+    const char *base = strrchr(title, '/');
+    svg_text(f, base ? base + 1 : title);
     fprintf(f, ": %uMB flash, table at 0x%x (drawn to scale)</text>\n", m->flash_size >> 20, m->table_offset);
     double scale = (double)bar_w / m->flash_size;
     for (int i = 0; i < m->count; i++) {
@@ -221,11 +222,14 @@ int fk_part_write_svg(const char *path, const char *title, const fk_part_list_t 
             fprintf(f, "</text>\n");
         }
     }
-    /* Offsets along the bar at each MiB. */
-    for (uint32_t a = 0; a <= m->flash_size; a += 0x100000) {
+    /* Offsets along the bar: eight ticks whatever the flash size. */
+    uint32_t step = m->flash_size / 8;
+    for (uint32_t a = 0; a <= m->flash_size; a += step) {
         double x = X0 + a * scale;
+        const char *anchor = a == 0 ? "start" : a == m->flash_size ? "end" : "middle";
         fprintf(f, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#333\"/>", x, BAR_Y + BAR_H, x, BAR_Y + BAR_H + 6);
-        fprintf(f, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\">0x%x</text>\n", x, BAR_Y + BAR_H + 18, a);
+        fprintf(f, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"%s\" font-size=\"10\">0x%x</text>\n", x, BAR_Y + BAR_H + 18,
+                anchor, a);
     }
     int y = BAR_Y + BAR_H + 45;
     for (int i = 0; i < m->count; i++, y += ROW) {
@@ -234,8 +238,14 @@ int fk_part_write_svg(const char *path, const char *title, const fk_part_list_t 
         human(sz, sizeof sz, r->end - r->start);
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\" stroke=\"#333\" stroke-width=\"0.5\"/>",
                 X0, y - 10, region_colour(l, r));
-        fprintf(f, "<text x=\"%d\" y=\"%d\">0x%08x - 0x%08x %7s  ", X0 + 20, y, r->start, r->end - 1, sz);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" xml:space=\"preserve\">0x%08x - 0x%08x %7s  ", X0 + 20, y, r->start,
+                r->end - 1, sz);
         svg_text(f, region_name(l, r));
+        if (r->kind == FK_MAP_PARTITION) {
+            char tb[8], sb[8];
+            const fk_part_entry_t *e = &l->e[r->index];
+            fprintf(f, "  %s/%s", fk_part_type_name(e->type, tb), fk_part_subtype_name(e->type, e->subtype, sb));
+        }
         fprintf(f, "</text>\n");
     }
     fprintf(f, "</svg>\n");
