@@ -1,0 +1,199 @@
+#include "boot_select.h"
+
+#include <string.h>
+#include "esp_image_format.h"
+#include "esp_ota_ops.h"
+
+static uint32_t running_addr;
+
+void fk_boot_set_running(uint32_t flash_addr)
+{
+    running_addr = flash_addr;
+}
+
+uint32_t fk_boot_running_addr(void)
+{
+    return running_addr;
+}
+
+void fk_boot_layout(const fk_ptable_t *t, fk_boot_layout_t *l)
+{
+    memset(l, 0, sizeof *l);
+    for (int i = 0; i < t->count; i++) {
+        const esp_partition_t *p = &t->part[i];
+        if (p->type == ESP_PARTITION_TYPE_APP) {
+            if (p->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY)
+                l->factory = p;
+            else if (p->subtype == ESP_PARTITION_SUBTYPE_APP_TEST)
+                l->test = p;
+            else if ((p->subtype & 0xF0) == ESP_PARTITION_SUBTYPE_APP_OTA_MIN) {
+                l->ota[p->subtype & 0x0F] = p;
+                l->app_count++;
+            }
+        } else if (p->type == ESP_PARTITION_TYPE_DATA && p->subtype == ESP_PARTITION_SUBTYPE_DATA_OTA) {
+            l->otadata = p;
+        }
+    }
+}
+
+const esp_partition_t *fk_boot_index_partition(const fk_boot_layout_t *l, int index)
+{
+    if (index == FK_BOOT_FACTORY_INDEX) return l->factory;
+    if (index == FK_BOOT_TEST_INDEX) return l->test;
+    if (index >= 0 && index < (int)FK_OTA_MAX_SLOTS) return l->ota[index];
+    return NULL;
+}
+
+/* No stdio in the core: small appenders. */
+static size_t put_str(char *buf, size_t len, size_t at, const char *s)
+{
+    while (*s && at + 1 < len) buf[at++] = *s++;
+    if (len) buf[at < len ? at : len - 1] = 0;
+    return at;
+}
+
+static size_t put_num(char *buf, size_t len, size_t at, uint32_t v, bool hex)
+{
+    char d[12];
+    int k = 0;
+    do {
+        uint32_t r = hex ? v & 0xF : v % 10;
+        d[k++] = (char)(r < 10 ? '0' + r : 'a' + r - 10);
+        v = hex ? v >> 4 : v / 10;
+    } while (v);
+    if (hex) {
+        at = put_str(buf, len, at, "0x");
+        while (k < 4) d[k++] = '0'; /* at least 4 hex digits reads like an offset */
+    }
+    char s[13];
+    int n = 0;
+    while (k) s[n++] = d[--k];
+    s[n] = 0;
+    return put_str(buf, len, at, s);
+}
+
+const char *fk_boot_index_name(int index, char *buf, size_t len)
+{
+    if (index == FK_BOOT_FACTORY_INDEX)
+        put_str(buf, len, 0, "factory");
+    else if (index == FK_BOOT_TEST_INDEX)
+        put_str(buf, len, 0, "test");
+    else if (index >= 0 && index < (int)FK_OTA_MAX_SLOTS)
+        put_num(buf, len, put_str(buf, len, 0, "ota_"), (uint32_t)index, false);
+    else
+        put_str(buf, len, 0, "invalid");
+    return buf;
+}
+
+void fk_boot_select(fk_flash_t *flash, const fk_boot_layout_t *l, fk_boot_selection_t *sel)
+{
+    memset(sel, 0, sizeof *sel);
+    size_t at;
+    if (!l->otadata) {
+        sel->index = FK_BOOT_FACTORY_INDEX;
+        put_str(sel->why, sizeof sel->why, 0, "no otadata partition: factory");
+        return;
+    }
+    if (l->otadata->size < (uint32_t)FK_OTADATA_SIZE) {
+        sel->index = FK_BOOT_INVALID_INDEX;
+        at = put_str(sel->why, sizeof sel->why, 0, "otadata partition too small (");
+        at = put_num(sel->why, sizeof sel->why, at, l->otadata->size, true);
+        put_str(sel->why, sizeof sel->why, at, " bytes, minimum 0x2000)");
+        return;
+    }
+    fk_ota_select_t s[2];
+    if (fk_otadata_read(flash, l->otadata->address, s) != ESP_OK) {
+        sel->index = FK_BOOT_INVALID_INDEX;
+        put_str(sel->why, sizeof sel->why, 0, "otadata unreadable");
+        return;
+    }
+    sel->otadata_read = true;
+    fk_otadata_choose(s, (uint32_t)l->app_count, &sel->otadata);
+    at = put_str(sel->why, sizeof sel->why, 0, sel->otadata.why);
+    /* A table without OTA slots cannot use otadata (the SDK avoids a division by zero the same way). */
+    if (sel->otadata.state == FK_OTADATA_EMPTY || l->app_count == 0) {
+        if (l->app_count == 0 && sel->otadata.state != FK_OTADATA_EMPTY)
+            at = put_str(sel->why, sizeof sel->why, at, "; no OTA app partitions");
+        if (l->factory) {
+            sel->index = FK_BOOT_FACTORY_INDEX;
+            put_str(sel->why, sizeof sel->why, at, ": factory");
+        } else {
+            sel->index = 0;
+            put_str(sel->why, sizeof sel->why, at, ": no factory app, trying ota_0");
+        }
+        return;
+    }
+    if (sel->otadata.state == FK_OTADATA_INVALID) {
+        sel->index = FK_BOOT_FACTORY_INDEX;
+        put_str(sel->why, sizeof sel->why, at,
+                l->factory ? ": otadata invalid, factory" : ": otadata invalid, factory index (no factory app)");
+        return;
+    }
+    /* The bootloader computes in a signed int: seq 0 becomes the factory
+     * index, huge values a negative index that matches no slot. */
+    int idx = (int)(sel->otadata.seq - 1u) % l->app_count;
+    sel->index = idx;
+    char name[12];
+    at = put_str(sel->why, sizeof sel->why, at, ": ");
+    put_str(sel->why, sizeof sel->why, at, fk_boot_index_name(idx, name, sizeof name));
+}
+
+static int add_try(const fk_boot_layout_t *l, int idx, int order[], int n)
+{
+    if (!fk_boot_index_partition(l, idx)) return n;
+    for (int i = 0; i < n; i++)
+        if (order[i] == idx) return n;
+    if (n < FK_BOOT_MAX_TRIES) order[n++] = idx;
+    return n;
+}
+
+int fk_boot_try_order(const fk_boot_layout_t *l, int start, int order[FK_BOOT_MAX_TRIES])
+{
+    int n = 0;
+    if (start == FK_BOOT_TEST_INDEX) return add_try(l, start, order, 0);
+    if (start == FK_BOOT_INVALID_INDEX) return 0;
+    for (int i = start; i >= FK_BOOT_FACTORY_INDEX; i--) n = add_try(l, i, order, n);
+    for (int i = start + 1; i < l->app_count; i++) n = add_try(l, i, order, n);
+    return add_try(l, FK_BOOT_TEST_INDEX, order, n);
+}
+
+/* One image at a time: too large for an ESP8266 stack. */
+static fk_image_info_t boot_info;
+
+static esp_err_t default_check(void *ctx, const esp_partition_t *p, char *why, size_t len)
+{
+    fk_flash_t *flash = ctx;
+    esp_err_t err = fk_image_verify(flash, p->address, p->size, fk_ota_image_checks(), &boot_info);
+    if (err != ESP_OK) put_str(why, len, 0, boot_info.reason[0] ? boot_info.reason : esp_err_to_name(err));
+    return err;
+}
+
+esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
+                      fk_boot_result_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->booted_index = FK_BOOT_INVALID_INDEX;
+    running_addr = 0;
+    if (!check) {
+        check = default_check;
+        ctx = flash;
+    }
+    fk_boot_layout(t, &r->layout);
+    fk_boot_select(flash, &r->layout, &r->sel);
+    int order[FK_BOOT_MAX_TRIES];
+    int n = fk_boot_try_order(&r->layout, r->sel.index, order);
+    for (int i = 0; i < n; i++) {
+        const esp_partition_t *p = fk_boot_index_partition(&r->layout, order[i]);
+        r->tries[i].index = order[i];
+        r->tries[i].part = p;
+        r->tries[i].result = check(ctx, p, r->tries[i].reason, sizeof r->tries[i].reason);
+        r->ntries = i + 1;
+        if (r->tries[i].result == ESP_OK) {
+            r->booted = p;
+            r->booted_index = order[i];
+            running_addr = p->address;
+            return ESP_OK;
+        }
+    }
+    return ESP_ERR_NOT_FOUND;
+}

@@ -1,0 +1,76 @@
+/* The ESP8266 SDK bootloader's choice of app (spec ota.md §5-6): classify the
+ * table's rows, read otadata, pick a start index, then try images in the
+ * fallback order until one verifies. Every step records why. */
+#ifndef FK_BOOT_SELECT_H
+#define FK_BOOT_SELECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "esp_err.h"
+#include "esp_partition.h"
+#include "otadata.h"
+
+/* Indices as the bootloader numbers them: 0..15 = OTA slots. */
+#define FK_BOOT_FACTORY_INDEX (-1)
+#define FK_BOOT_TEST_INDEX (-2)
+#define FK_BOOT_INVALID_INDEX (-99)
+
+typedef struct {
+    const esp_partition_t *factory, *test, *otadata;
+    const esp_partition_t *ota[FK_OTA_MAX_SLOTS];
+    int app_count; /* every app row with subtype 0x1X, contiguous or not */
+} fk_boot_layout_t;
+
+/* Bootloader classification: when two rows have the same role the later wins. */
+void fk_boot_layout(const fk_ptable_t *t, fk_boot_layout_t *l);
+const esp_partition_t *fk_boot_index_partition(const fk_boot_layout_t *l, int index);
+/* "factory", "test", "ota_3", "invalid" - into buf (>= 12 bytes). */
+const char *fk_boot_index_name(int index, char *buf, size_t len);
+
+typedef struct {
+    int index;                /* FK_BOOT_*_INDEX or a slot */
+    fk_otadata_choice_t otadata;
+    bool otadata_read;        /* false: no otadata partition, too small, or unreadable */
+    char why[96];
+} fk_boot_selection_t;
+
+/* get_selected_boot_partition: the start index from otadata. Flash read
+ * errors give FK_BOOT_INVALID_INDEX with the reason in why. */
+void fk_boot_select(fk_flash_t *flash, const fk_boot_layout_t *l, fk_boot_selection_t *sel);
+
+/* The order load_boot_image tries images from `start` (absent ones left out,
+ * each at most once). Returns the count (<= FK_BOOT_MAX_TRIES). */
+#define FK_BOOT_MAX_TRIES ((int)FK_OTA_MAX_SLOTS + 2)
+int fk_boot_try_order(const fk_boot_layout_t *l, int start, int order[FK_BOOT_MAX_TRIES]);
+
+/* Checks an image before booting it: ESP_OK or an error with the reason. */
+typedef esp_err_t (*fk_boot_check_fn)(void *ctx, const esp_partition_t *part, char *why, size_t len);
+
+typedef struct {
+    fk_boot_layout_t layout;
+    fk_boot_selection_t sel;
+    int ntries;
+    struct {
+        int index;
+        const esp_partition_t *part;
+        esp_err_t result;
+        char reason[64];
+    } tries[FK_BOOT_MAX_TRIES];
+    const esp_partition_t *booted; /* NULL: "No bootable app partitions" */
+    int booted_index;
+} fk_boot_result_t;
+
+/* The whole bootloader on an already loaded table. check = NULL verifies
+ * with fk_image_verify and the module's image checks (esp_ota_ops.h). On
+ * success the booted partition becomes the "running" one (below). Returns
+ * ESP_OK, or ESP_ERR_NOT_FOUND when nothing is bootable. */
+esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
+                      fk_boot_result_t *r);
+
+/* flashkit extension: what esp_ota_get_running_partition() reports - the
+ * flash address the app runs from (the SDK finds it from the cache mapping). */
+void fk_boot_set_running(uint32_t flash_addr);
+uint32_t fk_boot_running_addr(void); /* 0 = nothing running */
+
+#endif

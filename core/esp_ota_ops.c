@@ -1,0 +1,284 @@
+#include "esp_ota_ops.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include "boot_select.h"
+#include "esp_image_format.h"
+#include "otadata.h"
+
+typedef struct {
+    esp_ota_handle_t id; /* 0 = free */
+    const esp_partition_t *part;
+    uint32_t wrote;
+    uint32_t erased; /* bytes from the slot start already erased (lazy erase) */
+} ota_handle_t;
+
+static ota_handle_t handles[FK_OTA_MAX_HANDLES];
+static esp_ota_handle_t last_id;
+static unsigned image_checks = FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH;
+static char last_error[128];
+/* Too large for an ESP8266 task stack; updates are not re-entrant anyway. */
+static fk_image_info_t info;
+
+void fk_ota_set_image_checks(unsigned checks)
+{
+    image_checks = checks;
+}
+
+unsigned fk_ota_image_checks(void)
+{
+    return image_checks;
+}
+
+const char *fk_ota_last_error(void)
+{
+    return last_error;
+}
+
+/* No stdio in the core: a minimal "text, hex, text" formatter. */
+static size_t err_put(size_t at, const char *s)
+{
+    while (*s && at + 1 < sizeof last_error) last_error[at++] = *s++;
+    last_error[at] = 0;
+    return at;
+}
+
+static size_t err_hex(size_t at, uint32_t v)
+{
+    char d[11] = "0x";
+    int n = 0;
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        uint32_t nib = (v >> shift) & 0xF;
+        if (!nib && !n && shift) continue;
+        d[2 + n++] = (char)(nib < 10 ? '0' + nib : 'a' + nib - 10);
+    }
+    d[2 + n] = 0;
+    return err_put(at, d);
+}
+
+static void set_error(const char *a, uint32_t v, const char *b)
+{
+    size_t at = err_put(0, a);
+    if (b) {
+        at = err_hex(at, v);
+        err_put(at, b);
+    }
+}
+
+static ota_handle_t *find_handle(esp_ota_handle_t h)
+{
+    if (h == 0) return NULL;
+    for (int i = 0; i < FK_OTA_MAX_HANDLES; i++)
+        if (handles[i].id == h) return &handles[i];
+    return NULL;
+}
+
+uint8_t get_ota_partition_count(void)
+{
+    uint8_t n = 0;
+    while (n < FK_OTA_MAX_SLOTS &&
+           esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(n), NULL))
+        n++;
+    return n;
+}
+
+const esp_partition_t *esp_ota_get_running_partition(void)
+{
+    uint32_t addr = fk_boot_running_addr();
+    if (!addr) return NULL;
+    const esp_partition_t *found = NULL;
+    esp_partition_iterator_t it = esp_partition_find(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, NULL);
+    for (; it; it = esp_partition_next(it)) {
+        const esp_partition_t *p = esp_partition_get(it);
+        if (addr >= p->address && addr - p->address < p->size) {
+            found = p;
+            break;
+        }
+    }
+    esp_partition_iterator_release(it);
+    return found;
+}
+
+static bool same_partition(const esp_partition_t *a, const esp_partition_t *b)
+{
+    return a && b && a->address == b->address && a->size == b->size && a->type == b->type &&
+           a->subtype == b->subtype;
+}
+
+static bool is_ota_app(const esp_partition_t *p)
+{
+    return p->type == ESP_PARTITION_TYPE_APP && p->subtype >= ESP_PARTITION_SUBTYPE_APP_OTA_MIN &&
+           p->subtype < ESP_PARTITION_SUBTYPE_APP_OTA_MAX;
+}
+
+esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp_ota_handle_t *out_handle)
+{
+    last_error[0] = 0;
+    if (!partition || !out_handle) return ESP_ERR_INVALID_ARG;
+    const esp_partition_t *p = esp_partition_verify(partition);
+    if (!p) return ESP_ERR_NOT_FOUND;
+    if (!is_ota_app(p)) return ESP_ERR_INVALID_ARG;
+    if (same_partition(p, esp_ota_get_running_partition())) {
+        set_error("refusing to overwrite the running app's partition at ", p->address, "");
+        return ESP_ERR_OTA_PARTITION_CONFLICT;
+    }
+    if (image_size != 0 && image_size != OTA_SIZE_UNKNOWN && image_size > p->size) {
+        set_error("image size does not fit the slot of ", p->size, " bytes");
+        return ESP_ERR_INVALID_SIZE;
+    }
+    for (int i = 0; i < FK_OTA_MAX_HANDLES; i++) {
+        if (handles[i].id) continue;
+        if (++last_id == 0) last_id = 1;
+        handles[i] = (ota_handle_t){.id = last_id, .part = p};
+        *out_handle = last_id;
+        return ESP_OK;
+    }
+    return ESP_ERR_NO_MEM;
+}
+
+esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size)
+{
+    if (!data) return ESP_ERR_INVALID_ARG;
+    ota_handle_t *h = find_handle(handle);
+    if (!h) return ESP_ERR_INVALID_ARG;
+    const uint8_t *d = data;
+    if (h->wrote == 0 && size > 0 && d[0] != ESP_IMAGE_HEADER_MAGIC) {
+        set_error("not an app image: first byte is ", d[0], " instead of 0xe9");
+        return ESP_ERR_OTA_VALIDATE_FAILED;
+    }
+    const esp_partition_t *p = h->part;
+    if (size > p->size - h->wrote) {
+        set_error("image larger than the slot of ", p->size, " bytes");
+        return ESP_ERR_INVALID_SIZE;
+    }
+    uint32_t end = h->wrote + (uint32_t)size;
+    while (h->erased < end) {
+        esp_err_t err = fk_flash_erase_range(p->flash, p->address + h->erased, FK_SECTOR_SIZE);
+        if (err != ESP_OK) {
+            set_error("flash erase failed at ", p->address + h->erased, "");
+            return err;
+        }
+        h->erased += FK_SECTOR_SIZE;
+    }
+    esp_err_t err = fk_flash_write(p->flash, p->address + h->wrote, d, size);
+    if (err != ESP_OK) {
+        set_error("flash write failed at ", p->address + h->wrote, "");
+        return err;
+    }
+    h->wrote = end;
+    return ESP_OK;
+}
+
+esp_err_t esp_ota_abort(esp_ota_handle_t handle)
+{
+    ota_handle_t *h = find_handle(handle);
+    if (!h) return ESP_ERR_NOT_FOUND;
+    h->id = 0;
+    return ESP_OK;
+}
+
+static esp_err_t verify_slot(const esp_partition_t *p)
+{
+    esp_err_t err = fk_image_verify(p->flash, p->address, p->size, image_checks, &info);
+    if (err == ESP_ERR_IMAGE_INVALID || err == ESP_ERR_INVALID_ARG) {
+        err_put(err_put(0, "image invalid: "), info.reason[0] ? info.reason : esp_err_to_name(err));
+        return ESP_ERR_OTA_VALIDATE_FAILED;
+    }
+    if (err != ESP_OK) set_error("flash read failed in the slot at ", p->address, "");
+    return err;
+}
+
+esp_err_t esp_ota_end(esp_ota_handle_t handle)
+{
+    ota_handle_t *h = find_handle(handle);
+    if (!h) return ESP_ERR_NOT_FOUND;
+    ota_handle_t done = *h;
+    h->id = 0;
+    if (done.wrote == 0) return ESP_ERR_INVALID_ARG;
+    esp_err_t err = verify_slot(done.part);
+    if (err != ESP_OK && err != ESP_ERR_OTA_VALIDATE_FAILED) return err;
+    /* Lazy erase leaves older data past the new image: an image that needs
+     * bytes beyond what was written was not fully received, whatever those
+     * bytes happen to be. */
+    uint32_t need = info.image_len > info.data_end ? info.image_len : info.data_end;
+    if (need > done.wrote) {
+        size_t at = err_put(0, "incomplete image: it needs ");
+        at = err_hex(at, need);
+        at = err_put(at, " bytes but only ");
+        at = err_hex(at, done.wrote);
+        err_put(at, " were written");
+        return ESP_ERR_OTA_VALIDATE_FAILED;
+    }
+    if (err != ESP_OK) return err;
+    char why[96];
+    if (fk_image_check_slot(&info, done.part->address, done.part->size, why, sizeof why) != ESP_OK) {
+        err_put(0, why);
+        return ESP_ERR_OTA_VALIDATE_FAILED;
+    }
+    return ESP_OK;
+}
+
+esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
+{
+    last_error[0] = 0;
+    if (!partition || !partition->flash) return ESP_ERR_INVALID_ARG;
+    esp_err_t err = verify_slot(partition);
+    if (err != ESP_OK) return err;
+    if (partition->type != ESP_PARTITION_TYPE_APP) return ESP_ERR_INVALID_ARG;
+    const esp_partition_t *od =
+        esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
+    if (!od) return ESP_ERR_NOT_FOUND;
+    if (partition->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY)
+        return fk_otadata_set_factory(od->flash, od->address, od->size);
+    /* The test partition's low nibble is 0: it selects ota_0, as in the SDK. */
+    return fk_otadata_set_slot(od->flash, od->address, od->size, get_ota_partition_count(),
+                               (uint32_t)partition->subtype & 0x0F);
+}
+
+static const esp_partition_t *default_boot(void)
+{
+    const esp_partition_t *p =
+        esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL);
+    for (int i = 0; !p && i < (int)FK_OTA_MAX_SLOTS; i++)
+        p = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(i), NULL);
+    if (!p) p = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_TEST, NULL);
+    return p;
+}
+
+const esp_partition_t *esp_ota_get_boot_partition(void)
+{
+    const esp_partition_t *od =
+        esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
+    if (!od) return NULL;
+    fk_ota_select_t s[2];
+    if (fk_otadata_read(od->flash, od->address, s) != ESP_OK) return NULL;
+    uint8_t n = get_ota_partition_count();
+    fk_otadata_choice_t c;
+    fk_otadata_choose(s, n, &c);
+    if (c.state != FK_OTADATA_SLOT || n == 0) return default_boot();
+    return esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(c.slot), NULL);
+}
+
+const esp_partition_t *esp_ota_get_next_update_partition(const esp_partition_t *start_from)
+{
+    if (!start_from) start_from = esp_ota_get_running_partition();
+    const esp_partition_t *first = NULL;
+    bool next_is_it = false;
+    for (int i = 0; i < (int)FK_OTA_MAX_SLOTS; i++) {
+        const esp_partition_t *p =
+            esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(i), NULL);
+        if (!p) continue;
+        if (!first) first = p;
+        if (next_is_it) return p;
+        if (same_partition(p, start_from)) next_is_it = true;
+    }
+    return first;
+}
+
+esp_err_t esp_ota_get_partition_description(const esp_partition_t *partition, esp_app_desc_t *app_desc)
+{
+    if (!partition || !app_desc || !partition->flash) return ESP_ERR_INVALID_ARG;
+    if (partition->type != ESP_PARTITION_TYPE_APP) return ESP_ERR_NOT_SUPPORTED;
+    esp_err_t err = fk_app_desc_find(partition->flash, partition->address, partition->size, app_desc);
+    return err == ESP_OK ? ESP_OK : ESP_ERR_NOT_FOUND;
+}

@@ -1,0 +1,72 @@
+/* The otadata partition (spec ota.md §1-3): two 32-byte select entries, one
+ * per 4 KiB sector, which tell the bootloader which OTA slot to run. */
+#ifndef FK_OTADATA_H
+#define FK_OTADATA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "esp_err.h"
+#include "fk_flash.h"
+
+#define FK_OTADATA_SIZE 0x2000u      /* two sectors; smaller is refused by the bootloader */
+#define FK_OTADATA_ENTRY_SIZE 32u
+#define FK_OTADATA_LABEL_SIZE 24u
+#define FK_OTA_SEQ_ERASED 0xFFFFFFFFu
+#define FK_OTA_MAX_SLOTS 16u
+
+typedef struct {
+    uint32_t seq;
+    uint8_t label[FK_OTADATA_LABEL_SIZE]; /* kept byte for byte when rewritten */
+    uint32_t crc;
+} fk_ota_select_t;
+
+/* CRC stored with a sequence number: CRC-32 of its 4 little-endian bytes. */
+uint32_t fk_otadata_crc(uint32_t seq);
+
+void fk_ota_select_decode(const uint8_t raw[FK_OTADATA_ENTRY_SIZE], fk_ota_select_t *s);
+void fk_ota_select_encode(const fk_ota_select_t *s, uint8_t raw[FK_OTADATA_ENTRY_SIZE]);
+bool fk_ota_select_erased(const fk_ota_select_t *s);
+bool fk_ota_select_valid(const fk_ota_select_t *s);
+
+/* What the two entries say (§2). */
+typedef enum {
+    FK_OTADATA_EMPTY,   /* both seq erased: no OTA selection yet */
+    FK_OTADATA_SLOT,    /* a valid entry selects `slot` */
+    FK_OTADATA_INVALID, /* neither entry valid (and not both erased) */
+} fk_otadata_state_t;
+
+typedef struct {
+    fk_otadata_state_t state;
+    uint32_t seq;  /* deciding sequence number (FK_OTADATA_SLOT) */
+    int entry;     /* 0 = A, 1 = B: the entry that decided; -1 otherwise */
+    bool a_valid, b_valid;
+    uint32_t slot; /* (seq - 1) mod N computed unsigned, as the app does */
+    char why[48];  /* e.g. "both valid, max seq 3" */
+} fk_otadata_choice_t;
+
+/* n_slots = 0 is treated like "no OTA slots": the state is computed but slot stays 0. */
+void fk_otadata_choose(const fk_ota_select_t s[2], uint32_t n_slots, fk_otadata_choice_t *out);
+
+/* Reads entries A (partition offset 0) and B (offset 0x1000). */
+esp_err_t fk_otadata_read(fk_flash_t *flash, uint32_t part_addr, fk_ota_select_t s[2]);
+
+/* The esp_ota_set_boot_partition write rule for OTA slot `id` of n_slots (§3):
+ * which sector to rewrite and with what. Returns ESP_ERR_INVALID_ARG if id >= n_slots. */
+typedef struct {
+    int sector;              /* 0 or 1 */
+    fk_ota_select_t entry;   /* new seq, the label bytes read from that sector, crc */
+} fk_otadata_plan_t;
+esp_err_t fk_otadata_plan(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t id,
+                          fk_otadata_plan_t *plan);
+
+/* Erase the plan's sector, then write its 32 bytes. A power cut in between
+ * leaves the other entry deciding, i.e. the previous choice. */
+esp_err_t fk_otadata_apply(fk_flash_t *flash, uint32_t part_addr, const fk_otadata_plan_t *plan);
+
+/* read + plan + apply. part_size must be at least FK_OTADATA_SIZE. */
+esp_err_t fk_otadata_set_slot(fk_flash_t *flash, uint32_t part_addr, uint32_t part_size,
+                              uint32_t n_slots, uint32_t id);
+/* Selecting factory erases the whole partition. */
+esp_err_t fk_otadata_set_factory(fk_flash_t *flash, uint32_t part_addr, uint32_t part_size);
+
+#endif

@@ -1,0 +1,95 @@
+/* Helpers shared by the OTA tests: a small device with a generated table,
+ * file reading, key=value lookup. Header-only so each test stays one file. */
+#ifndef TEST_OTA_UTIL_H
+#define TEST_OTA_UTIL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "esp_partition.h"
+#include "flash_emu.h"
+
+#define OTA_TEST_TABLE 0x8000u
+#define OTA_TEST_OTADATA 0xd000u
+#define OTA_TEST_FLASH (2u * 1024 * 1024)
+#define OTA_TEST_SLOT 0x10000u /* 64 KiB slots: small images keep sweeps fast */
+
+static inline uint8_t *slurp2(const char *dir, const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    *len = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
+    b[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/* Value of "key=value" lines in text; "" when absent. Ring of buffers so a
+ * few results can be used together. */
+static inline const char *kv_get(const char *text, const char *key)
+{
+    static char ring[8][256];
+    static int next;
+    char *out = ring[next++ % 8];
+    out[0] = 0;
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            const char *v = p + kl + 1;
+            size_t n = strcspn(v, "\r\n");
+            if (n > 255) n = 255;
+            memcpy(out, v, n);
+            out[n] = 0;
+            break;
+        }
+    }
+    return out;
+}
+
+static inline void ota_test_row(uint8_t *table, int *row, int type, int subtype, uint32_t off, uint32_t size,
+                                const char *label)
+{
+    fk_part_entry_t e = {.type = (uint8_t)type, .subtype = (uint8_t)subtype, .offset = off, .size = size};
+    snprintf(e.label, sizeof e.label, "%s", label);
+    fk_part_entry_encode(&e, table + 32 * (*row)++);
+}
+
+/* A 2 MB memory device: nvs, otadata at 0xd000, [factory], ota_0..ota_{n-1},
+ * [test], 64 KiB apps from 0x10000. Loads the table for the bootloader (t)
+ * and as the app's table. */
+static inline int ota_test_device(fk_emu_t *emu, fk_ptable_t *t, int slots, bool factory, bool test)
+{
+    if (fk_emu_init_mem(emu, OTA_TEST_FLASH) != 0) return -1;
+    uint8_t table[FK_PART_TABLE_SIZE];
+    memset(table, 0xFF, sizeof table);
+    int row = 0;
+    uint32_t at = 0x10000;
+    ota_test_row(table, &row, 1, 2, 0x9000, 0x4000, "nvs");
+    ota_test_row(table, &row, 1, 0, OTA_TEST_OTADATA, 0x2000, "otadata");
+    if (factory) {
+        ota_test_row(table, &row, 0, 0, at, OTA_TEST_SLOT, "factory");
+        at += OTA_TEST_SLOT;
+    }
+    for (int i = 0; i < slots; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "ota_%d", i & 15);
+        ota_test_row(table, &row, 0, 0x10 + i, at, OTA_TEST_SLOT, name);
+        at += OTA_TEST_SLOT;
+    }
+    if (test) ota_test_row(table, &row, 0, 0x20, at, OTA_TEST_SLOT, "test");
+    fk_emu_load(emu, OTA_TEST_TABLE, table, sizeof table);
+    if (fk_ptable_load(t, &emu->flash, OTA_TEST_TABLE, 0) != ESP_OK) return -1;
+    fk_partition_set_table(t);
+    return 0;
+}
+
+#endif
