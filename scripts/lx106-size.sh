@@ -14,5 +14,11 @@ for src in core/*.c; do
   "$CC" "${CFLAGS[@]}" -c "$src" -o "$obj"
   objs+=("$obj")
 done
+# Firmware-style examples use only the SDK's API names: they must compile
+# for the ESP8266 against the core's headers (compile only; not sized).
+for src in examples/*.c; do
+  [ -f "$src" ] || continue
+  "$CC" "${CFLAGS[@]}" -c "$src" -o "$out/example_$(basename "${src%.c}").o"
+done
 echo "core on xtensa-lx106 ($($CC --version | head -n1)), -Os:"
 xtensa-lx106-elf-size -t "${objs[@]}" | sed "s|$out/||"
