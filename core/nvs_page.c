@@ -1,0 +1,279 @@
+/* NVS page layer: entry I/O, the state bitmap, and loading one page with the
+ * in-page recovery rules of spec nvs.md 9.2. */
+#include <string.h>
+#include "fk_crc32.h"
+#include "nvs_priv.h"
+
+uint8_t nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
+{
+    /* FNV-1a: only a filter, the key is always compared in full. */
+    uint32_t h = 2166136261u;
+    h = (h ^ ns) * 16777619u;
+    for (unsigned i = 0; i < NVS_KEY_MAX && key[i]; i++) h = (h ^ (uint8_t)key[i]) * 16777619u;
+    h = (h ^ chunk) * 16777619u;
+    return (uint8_t)((h ^ (h >> 16)) % 255u);
+}
+
+uint32_t nvs_page_addr(const nvs_part_t *p, uint16_t page)
+{
+    return p->base + (uint32_t)page * NVS_PAGE_SIZE;
+}
+
+static uint32_t entry_addr(const nvs_part_t *p, uint16_t page, unsigned idx)
+{
+    return nvs_page_addr(p, page) + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE;
+}
+
+esp_err_t nvs_read_entry(nvs_part_t *p, uint16_t page, unsigned idx, nvs_entry_t *e)
+{
+    return fk_flash_read(p->flash, entry_addr(p, page, idx), e, sizeof *e);
+}
+
+esp_err_t nvs_page_set_state(nvs_part_t *p, uint16_t page, uint32_t state)
+{
+    uint8_t w[4];
+    nvs_put_le32(w, state);
+    return fk_flash_write(p->flash, nvs_page_addr(p, page), w, 4);
+}
+
+bool nvs_entry_key_eq(const nvs_entry_t *e, uint8_t ns, const char *key)
+{
+    return e->ns == ns && strncmp(e->key, key, NVS_KEY_MAX) == 0;
+}
+
+unsigned nvs_item_span(const nvs_entry_t *e)
+{
+    if (nvs_type_is_varlen(e->type))
+        return nvs_varlen_span((uint32_t)e->data[0] | (uint32_t)e->data[1] << 8);
+    if (nvs_type_int_size(e->type) || e->type == NVS_ITEM_BLOB_IDX) return 1;
+    /* A type this engine does not know: trust the span, as ESP-IDF does. */
+    return e->span >= 1 && e->span <= NVS_ENTRY_COUNT ? e->span : 1;
+}
+
+static void count_transition(nvs_page_t *pg, unsigned from, unsigned to)
+{
+    if (from == NVS_ENTRY_WRITTEN) pg->used--;
+    else if (from == NVS_ENTRY_ERASED) pg->erased--;
+    if (to == NVS_ENTRY_WRITTEN) pg->used++;
+    else if (to == NVS_ENTRY_ERASED) pg->erased++;
+}
+
+esp_err_t nvs_bitmap_mark(nvs_part_t *p, uint16_t page, unsigned from, unsigned n, unsigned st)
+{
+    nvs_page_t *pg = &p->pg[page];
+    if (!n) return ESP_OK;
+    for (unsigned i = from; i < from + n; i++) {
+        unsigned old = nvs_bitmap_get(pg->bitmap, i);
+        if (old == st) continue;
+        count_transition(pg, old == NVS_ENTRY_ILLEGAL ? NVS_ENTRY_EMPTY : old, st);
+        nvs_bitmap_set(pg->bitmap, i, st);
+    }
+    if (p->read_only) return ESP_OK;
+    /* Words in the order that keeps a torn update safe: marking WRITTEN goes
+     * upwards (the header, lowest, first); marking ERASED goes downwards. */
+    unsigned w0 = from / 16, w1 = (from + n - 1) / 16;
+    for (unsigned k = 0; k <= w1 - w0; k++) {
+        unsigned w = st == NVS_ENTRY_WRITTEN ? w0 + k : w1 - k;
+        esp_err_t err = fk_flash_write(p->flash, nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
+                                       pg->bitmap + 4 * w, 4);
+        if (err != ESP_OK) return err;
+    }
+    return ESP_OK;
+}
+
+esp_err_t nvs_page_erase_item(nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
+{
+    nvs_page_t *pg = &p->pg[page];
+    if (idx + span > NVS_ENTRY_COUNT) span = NVS_ENTRY_COUNT - idx;
+    pg->tag[idx] = NVS_TAG_NONE;
+    /* Data entries before the header: a header still WRITTEN over a partly
+     * erased span is dropped at load; orphan data entries never exist. */
+    esp_err_t err = nvs_bitmap_mark(p, page, idx + 1, span - 1, NVS_ENTRY_ERASED);
+    if (err != ESP_OK) return err;
+    return nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_ERASED);
+}
+
+static esp_err_t write_header_if_pending(nvs_part_t *p, uint16_t page, uint32_t state)
+{
+    nvs_page_t *pg = &p->pg[page];
+    if (pg->state != PS_PENDING) return ESP_OK;
+    uint8_t hdr[32];
+    nvs_header_build(hdr, state, pg->seq, p->version);
+    pg->version = p->version;
+    pg->state = state == NVS_PAGE_FULL ? PS_FULL : PS_ACTIVE;
+    return fk_flash_write(p->flash, nvs_page_addr(p, page), hdr, sizeof hdr);
+}
+
+esp_err_t nvs_page_mark_full(nvs_part_t *p, uint16_t page)
+{
+    nvs_page_t *pg = &p->pg[page];
+    if (pg->state == PS_PENDING) return write_header_if_pending(p, page, NVS_PAGE_FULL);
+    if (pg->state != PS_ACTIVE) return ESP_OK;
+    pg->state = PS_FULL;
+    return nvs_page_set_state(p, page, NVS_PAGE_FULL);
+}
+
+esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr,
+                              const void *data, uint32_t size)
+{
+    nvs_page_t *pg = &p->pg[page];
+    unsigned k = nvs_type_is_varlen(hdr->type) ? nvs_varlen_span(size) : 1;
+    if (nvs_page_tail_entries(pg) < k) return ESP_ERR_NVS_PAGE_FULL;
+    esp_err_t err = write_header_if_pending(p, page, NVS_PAGE_ACTIVE);
+    if (err != ESP_OK) return err;
+    unsigned idx = pg->next_free;
+    pg->next_free = (uint8_t)(idx + k);
+    /* Header and data first, then one bitmap update (upwards): a cut before
+     * it leaves dirty EMPTY entries, which load marks ERASED. */
+    err = fk_flash_write(p->flash, entry_addr(p, page, idx), hdr, NVS_ENTRY_SIZE);
+    if (err == ESP_OK && k > 1) {
+        uint32_t full = size / NVS_ENTRY_SIZE * NVS_ENTRY_SIZE;
+        if (full) err = fk_flash_write(p->flash, entry_addr(p, page, idx + 1), data, full);
+        if (err == ESP_OK && size > full) {
+            uint8_t last[NVS_ENTRY_SIZE];
+            memset(last, 0xFF, sizeof last);
+            memcpy(last, (const uint8_t *)data + full, size - full);
+            err = fk_flash_write(p->flash, entry_addr(p, page, idx + 1) + full, last, sizeof last);
+        }
+    }
+    if (err == ESP_OK) err = nvs_bitmap_mark(p, page, idx, k, NVS_ENTRY_WRITTEN);
+    if (err != ESP_OK) return err;
+    pg->tag[idx] = nvs_tag(hdr->ns, hdr->key, hdr->chunk);
+    return ESP_OK;
+}
+
+esp_err_t nvs_page_copy_item(nvs_part_t *p, uint16_t dst, uint16_t src, unsigned idx,
+                             unsigned span, uint8_t tag)
+{
+    nvs_page_t *pg = &p->pg[dst];
+    if (nvs_page_tail_entries(pg) < span) return ESP_ERR_NVS_PAGE_FULL;
+    esp_err_t err = write_header_if_pending(p, dst, NVS_PAGE_ACTIVE);
+    if (err != ESP_OK) return err;
+    unsigned to = pg->next_free;
+    pg->next_free = (uint8_t)(to + span);
+    uint8_t buf[4 * NVS_ENTRY_SIZE];
+    for (unsigned done = 0; done < span;) {
+        unsigned n = span - done > 4 ? 4 : span - done;
+        err = fk_flash_read(p->flash, entry_addr(p, src, idx + done), buf, n * NVS_ENTRY_SIZE);
+        if (err == ESP_OK)
+            err = fk_flash_write(p->flash, entry_addr(p, dst, to + done), buf, n * NVS_ENTRY_SIZE);
+        if (err != ESP_OK) return err;
+        done += n;
+    }
+    err = nvs_bitmap_mark(p, dst, to, span, NVS_ENTRY_WRITTEN);
+    if (err == ESP_OK) pg->tag[to] = tag;
+    return err;
+}
+
+static bool blank(const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != 0xFF) return false;
+    return true;
+}
+
+/* Checks a header read from flash: CRC, and a span that fits the page. */
+static bool item_sane(const nvs_entry_t *e, unsigned idx)
+{
+    if (nvs_entry_crc(e) != e->crc) return false;
+    unsigned span = nvs_item_span(e);
+    if (idx + span > NVS_ENTRY_COUNT) return false;
+    if (nvs_type_is_varlen(e->type) && e->span != span) return false;
+    return true;
+}
+
+/* Erases an earlier item on this page with the same namespace, key and chunk
+ * (an update writes the new copy before erasing the old one). */
+static esp_err_t drop_older_duplicate(nvs_part_t *p, uint16_t page, unsigned idx,
+                                      const nvs_entry_t *e, uint8_t tag)
+{
+    nvs_page_t *pg = &p->pg[page];
+    for (unsigned j = 0; j < idx; j++) {
+        if (pg->tag[j] != tag) continue;
+        nvs_entry_t o;
+        esp_err_t err = nvs_read_entry(p, page, j, &o);
+        if (err != ESP_OK) return err;
+        if (o.chunk == e->chunk && nvs_entry_key_eq(&o, e->ns, e->key))
+            return nvs_page_erase_item(p, page, j, nvs_item_span(&o));
+    }
+    return ESP_OK;
+}
+
+esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
+{
+    nvs_page_t *pg = &p->pg[page];
+    esp_err_t err = fk_flash_read(p->flash, nvs_page_addr(p, page) + NVS_BITMAP_OFFSET,
+                                  pg->bitmap, sizeof pg->bitmap);
+    if (err != ESP_OK) return err;
+    memset(pg->tag, NVS_TAG_NONE, sizeof pg->tag);
+    pg->used = pg->erased = 0;
+    int last = -1;
+    for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
+        unsigned st = nvs_bitmap_get(pg->bitmap, i);
+        if (st == NVS_ENTRY_WRITTEN) pg->used++;
+        else if (st == NVS_ENTRY_ERASED) pg->erased++;
+        if (st != NVS_ENTRY_EMPTY) last = (int)i;
+    }
+    for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
+        if (nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_ILLEGAL) {
+            err = nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
+            if (err != ESP_OK) return err;
+        }
+    }
+    bool active = pg->state == PS_ACTIVE;
+    unsigned limit = active ? (unsigned)(last + 1) : NVS_ENTRY_COUNT;
+    unsigned next_free = limit;
+    for (unsigned i = 0; i < limit;) {
+        if (nvs_bitmap_get(pg->bitmap, i) != NVS_ENTRY_WRITTEN) {
+            i++;
+            continue;
+        }
+        nvs_entry_t e;
+        err = nvs_read_entry(p, page, i, &e);
+        if (err != ESP_OK) return err;
+        if (!item_sane(&e, i)) {
+            err = nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
+            if (err != ESP_OK) return err;
+            i++;
+            continue;
+        }
+        unsigned span = nvs_item_span(&e);
+        bool whole = true;
+        for (unsigned j = 1; j < span; j++)
+            if (nvs_bitmap_get(pg->bitmap, i + j) != NVS_ENTRY_WRITTEN) whole = false;
+        if (!whole) {
+            /* Cut while its data was being marked: the item never completed. */
+            err = nvs_page_erase_item(p, page, i, span);
+            if (err != ESP_OK) return err;
+            if (i + span > next_free) next_free = i + span;
+            i += span;
+            continue;
+        }
+        uint8_t tag = nvs_tag(e.ns, e.key, e.chunk);
+        err = drop_older_duplicate(p, page, i, &e, tag);
+        if (err != ESP_OK) return err;
+        pg->tag[i] = tag;
+        i += span;
+    }
+    if (active) {
+        /* Entries past the last marked one must be erased flash; anything
+         * else is a write cut before its bitmap update: retire it. */
+        uint8_t buf[4 * NVS_ENTRY_SIZE];
+        int dirty = -1;
+        for (unsigned i = next_free; i < NVS_ENTRY_COUNT; i += 4) {
+            unsigned n = NVS_ENTRY_COUNT - i < 4 ? NVS_ENTRY_COUNT - i : 4;
+            err = fk_flash_read(p->flash, entry_addr(p, page, i), buf, n * NVS_ENTRY_SIZE);
+            if (err != ESP_OK) return err;
+            for (unsigned j = 0; j < n; j++)
+                if (!blank(buf + j * NVS_ENTRY_SIZE, NVS_ENTRY_SIZE)) dirty = (int)(i + j);
+        }
+        if (dirty >= 0) {
+            err = nvs_bitmap_mark(p, page, next_free, (unsigned)dirty + 1 - next_free,
+                                  NVS_ENTRY_ERASED);
+            if (err != ESP_OK) return err;
+            next_free = (unsigned)dirty + 1;
+        }
+    }
+    pg->next_free = (uint8_t)next_free;
+    return ESP_OK;
+}

@@ -1,0 +1,126 @@
+/* NVS engine internals shared by nvs_page.c, nvs_storage.c and nvs_api.c.
+ * Not part of the public API. */
+#ifndef NVS_PRIV_H
+#define NVS_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "esp_err.h"
+#include "fk_flash.h"
+#include "nvs_format.h"
+#include "nvs.h"
+#include "nvs_fk.h"
+
+/* RAM page states (the flash state word is derived from these). PENDING is a
+ * page chosen as the current page whose header is not written yet: ESP-IDF
+ * writes the header only with the first item. */
+enum { PS_FREE = 0, PS_CORRUPT, PS_PENDING, PS_ACTIVE, PS_FULL, PS_FREEING };
+
+#define NVS_TAG_NONE 0xFFu /* entry is not a live item header */
+#define NVS_NO_PAGE 0xFFFFu
+
+/* Per page RAM state: the bitmap mirror plus a one-byte hash ("tag") per
+ * entry, so lookups read flash only for likely matches. */
+typedef struct {
+    uint32_t seq;
+    uint8_t state;
+    uint8_t version;
+    uint8_t next_free; /* first entry never written (126 = none) */
+    uint8_t used;      /* WRITTEN entries */
+    uint8_t erased;    /* ERASED entries */
+    uint8_t bitmap[32];
+    uint8_t tag[NVS_ENTRY_COUNT];
+} nvs_page_t;
+
+_Static_assert(sizeof(nvs_page_t) + 2 * sizeof(uint16_t) <= NVS_WORKSPACE_PER_PAGE,
+               "NVS_WORKSPACE_PER_PAGE too small");
+
+typedef struct nvs_part {
+    bool in_use;
+    bool read_only;
+    bool uses_default_ws;
+    char label[17];
+    fk_flash_t *flash;
+    uint32_t base;
+    uint16_t npages;
+    uint8_t version;    /* NVS_VERSION_V1 or NVS_VERSION_V2 */
+    uint16_t cur;       /* current page index, NVS_NO_PAGE if none */
+    uint32_t next_seq;
+    uint32_t gc_count;  /* bumps when a GC moved items */
+    uint16_t nused, nfree;
+    nvs_page_t *pg;
+    uint16_t *used;     /* page indices, ascending sequence number */
+    uint16_t *freel;    /* page indices of free pages, address order */
+    uint8_t ns_used[32]; /* namespace indices in use (bit set) */
+} nvs_part_t;
+
+/* An item found on flash. */
+typedef struct {
+    uint16_t page;
+    uint8_t idx;
+    nvs_entry_t e;
+} nvs_loc_t;
+
+/* ---- nvs_page.c: one page ---- */
+uint8_t nvs_tag(uint8_t ns, const char *key, uint8_t chunk);
+uint32_t nvs_page_addr(const nvs_part_t *p, uint16_t page);
+esp_err_t nvs_read_entry(nvs_part_t *p, uint16_t page, unsigned idx, nvs_entry_t *e);
+esp_err_t nvs_page_set_state(nvs_part_t *p, uint16_t page, uint32_t state);
+/* Marks entries [from, from+n) with `st` in RAM and on flash (highest word first). */
+esp_err_t nvs_bitmap_mark(nvs_part_t *p, uint16_t page, unsigned from, unsigned n, unsigned st);
+/* Erases an item (data entries first, then the header) and updates counters. */
+esp_err_t nvs_page_erase_item(nvs_part_t *p, uint16_t page, unsigned idx, unsigned span);
+/* ACTIVE -> FULL (a pending page gets its header written as FULL). */
+esp_err_t nvs_page_mark_full(nvs_part_t *p, uint16_t page);
+/* Appends an item at next_free (writes the page header first if pending). */
+esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr,
+                              const void *data, uint32_t size);
+/* Copies raw entries (an item as is) to the end of another page. */
+esp_err_t nvs_page_copy_item(nvs_part_t *p, uint16_t dst, uint16_t src, unsigned idx,
+                             unsigned span, uint8_t tag);
+/* Loads a page's entry table (spec 9.2), with in-page recovery when writable. */
+esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page);
+/* Span of a valid item header on a loaded page. */
+unsigned nvs_item_span(const nvs_entry_t *e);
+bool nvs_entry_key_eq(const nvs_entry_t *e, uint8_t ns, const char *key);
+static inline unsigned nvs_page_tail_entries(const nvs_page_t *pg)
+{
+    if (pg->state == PS_PENDING || pg->state == PS_FREE) return NVS_ENTRY_COUNT;
+    if (pg->state != PS_ACTIVE) return 0;
+    return NVS_ENTRY_COUNT - pg->next_free;
+}
+
+/* Entries of a page that may hold items. */
+static inline unsigned nvs_items_end(const nvs_page_t *pg)
+{
+    return pg->state == PS_ACTIVE ? pg->next_free
+           : pg->state == PS_PENDING || pg->state == PS_FREE || pg->state == PS_CORRUPT
+               ? 0
+               : NVS_ENTRY_COUNT;
+}
+
+/* ---- nvs_storage.c: a partition ---- */
+esp_err_t nvs_storage_mount(nvs_part_t *p, uint8_t want_version);
+/* Finds an item: type NVS_ITEM_ANY matches any type; chunk must match
+ * exactly (0xFF for everything but BLOB_DATA). `skip` (may be NULL) is a
+ * location to pass over. */
+esp_err_t nvs_find(nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, uint8_t chunk,
+                   const nvs_loc_t *skip, nvs_loc_t *out);
+esp_err_t nvs_erase_loc(nvs_part_t *p, const nvs_loc_t *loc);
+/* Sets a fixed-size, string or single-page blob item (replacing any item
+ * with that key, whatever its type). */
+esp_err_t nvs_store_item(nvs_part_t *p, uint8_t ns, uint8_t type, const char *key,
+                         const void *data, uint32_t size);
+esp_err_t nvs_store_blob(nvs_part_t *p, uint8_t ns, const char *key, const void *data,
+                         uint32_t size);
+/* Reads a string or blob: *len in = buffer size, out = size. buf NULL = query. */
+esp_err_t nvs_load_var(nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, void *buf,
+                       size_t *len);
+esp_err_t nvs_erase_key_any(nvs_part_t *p, uint8_t ns, const char *key);
+esp_err_t nvs_erase_ns(nvs_part_t *p, uint8_t ns);
+/* Namespace index by name; create when asked. */
+esp_err_t nvs_ns_get(nvs_part_t *p, const char *name, bool create, uint8_t *ns);
+/* Largest variable-length payload one item can take now (diagnostics). */
+uint32_t nvs_max_item_bytes(const nvs_part_t *p);
+
+#endif
