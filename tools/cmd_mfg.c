@@ -1,10 +1,126 @@
-/* Placeholder until this command lands; it refuses rather than pretends. */
+/* `flashkit mfg gen`: the CLI over mfg_gen. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
+#include "mfg_gen.h"
+#include "util.h"
+
+static const char gen_usage[] =
+    "usage: flashkit mfg gen --conf CONFIG.csv --values VALUES.csv --prefix NAME --size SIZE\n"
+    "                        [--version v1|v2] [--outdir DIR] [--fileid KEY] [--jobs N] [--json]\n"
+    "       flashkit mfg generate CONFIG.csv VALUES.csv NAME SIZE [same options]\n"
+    "\n"
+    "One NVS image per device, as Espressif's mfg_gen.py: CONFIG.csv lists namespaces and keys\n"
+    "(key,namespace,  /  key,data|file,ENCODING) without values; VALUES.csv has a header of key\n"
+    "names and one row per device. Writes DIR/bin/NAME-ID.bin and DIR/csv/NAME-ID.csv (the CSV\n"
+    "`flashkit nvs gen` turns into exactly that image). ID is the row number (from 1) or the\n"
+    "value of the --fileid column. DIR defaults to the current directory, --version to v2,\n"
+    "--jobs to one thread per CPU. A bad row is reported with its line and gets no files; the\n"
+    "exit status is 1 if any device failed. See docs/nvs-csv.md.\n";
+
+static const char mfg_usage[] =
+    "usage: flashkit mfg gen [options]   (flashkit mfg gen --help)\n"
+    "\n"
+    "commands:\n"
+    "  gen      config CSV + values CSV -> one NVS image per device (also: generate)\n";
+
+static int parse_version(const char *s, int *v)
+{
+    if (s[0] == 'v' || s[0] == 'V') s++;
+    if (!strcmp(s, "1")) *v = 1;
+    else if (!strcmp(s, "2")) *v = 2;
+    else return -1;
+    return 0;
+}
+
+static int mfg_gen(int argc, char **argv)
+{
+    fk_mfg_opts_t o = {.outdir = ".", .version = 2};
+    const char *size_s = NULL, *ver_s = NULL, *jobs_s = NULL;
+    const char *pos[4];
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(gen_usage, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            o.json = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+            o.quiet = true;
+            continue;
+        }
+        if (fk_opt_value(argc, argv, &i, "--conf", &v)) o.conf_path = v;
+        else if (fk_opt_value(argc, argv, &i, "--values", &v)) o.values_path = v;
+        else if (fk_opt_value(argc, argv, &i, "--prefix", &v)) o.prefix = v;
+        else if (fk_opt_value(argc, argv, &i, "--size", &v)) size_s = v;
+        else if (fk_opt_value(argc, argv, &i, "--version", &v)) ver_s = v;
+        else if (fk_opt_value(argc, argv, &i, "--outdir", &v)) o.outdir = v;
+        else if (fk_opt_value(argc, argv, &i, "--fileid", &v)) o.fileid = v;
+        else if (fk_opt_value(argc, argv, &i, "--jobs", &v)) jobs_s = v;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            fk_err("mfg gen: unknown option '%s'", argv[i]);
+            fputs(gen_usage, stderr);
+            return 2;
+        } else if (npos < 4) {
+            pos[npos++] = v = argv[i];
+        } else {
+            fk_err("mfg gen: unexpected argument '%s'", argv[i]);
+            return 2;
+        }
+        if (!v) return 2;
+    }
+    int k = 0;
+    if (!o.conf_path && k < npos) o.conf_path = pos[k++];
+    if (!o.values_path && k < npos) o.values_path = pos[k++];
+    if (!o.prefix && k < npos) o.prefix = pos[k++];
+    if (!size_s && k < npos) size_s = pos[k++];
+    if (k < npos) {
+        fk_err("mfg gen: unexpected argument '%s'", pos[k]);
+        return 2;
+    }
+    if (!o.conf_path || !o.values_path || !o.prefix || !size_s) {
+        fk_err("mfg gen: needs --conf, --values, --prefix and --size");
+        fputs(gen_usage, stderr);
+        return 2;
+    }
+    if (!fk_parse_size(size_s, &o.size)) {
+        fk_err("mfg gen: size '%s' is not a number (e.g. 0x4000 or 16384)", size_s);
+        return 2;
+    }
+    if (ver_s && parse_version(ver_s, &o.version)) {
+        fk_err("mfg gen: --version '%s': expected v1, v2, 1 or 2", ver_s);
+        return 2;
+    }
+    if (jobs_s) {
+        char *end;
+        long n = strtol(jobs_s, &end, 10);
+        if (*end || n < 1 || n > 256) {
+            fk_err("mfg gen: --jobs '%s': expected 1..256", jobs_s);
+            return 2;
+        }
+        o.jobs = (int)n;
+    }
+    return fk_mfg_run(&o);
+}
 
 int cmd_mfg(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "flashkit: '%s' is not implemented yet\n", argv[0]);
+    if (argc < 2) {
+        fputs(mfg_usage, stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        fputs(mfg_usage, stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "gen") || !strcmp(argv[1], "generate")) return mfg_gen(argc - 1, argv + 1);
+    fk_err("mfg: unknown command '%s'", argv[1]);
+    fputs(mfg_usage, stderr);
     return 2;
 }

@@ -1,0 +1,28 @@
+/* Mass manufacturing (Espressif's mfg_gen.py flow): a config CSV of
+ * namespaces and keys (type, encoding) plus a values CSV with one row per
+ * device give one NVS image and one generator CSV per device. */
+#ifndef FK_MFG_GEN_H
+#define FK_MFG_GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *conf_path;
+    const char *values_path;
+    const char *prefix;
+    const char *outdir; /* DIR: images go to DIR/bin, CSVs to DIR/csv */
+    const char *fileid; /* values column naming each device's files; NULL = row number */
+    uint32_t size;
+    int version;        /* 1 or 2 */
+    int jobs;           /* worker threads; 0 = one per online CPU */
+    bool json;          /* summary as JSON on stdout */
+    bool quiet;
+} fk_mfg_opts_t;
+
+/* Runs the whole job. Returns the process exit status: 0 when every device
+ * was written, 1 when any failed (each reported with its values-file line),
+ * 2 for a problem that stops the run before any device (config, header). */
+int fk_mfg_run(const fk_mfg_opts_t *o);
+
+#endif
