@@ -29,13 +29,15 @@ static const char verify_help[] =
     "                             [--check sum|hash|both|none] [--chip esp8266|esp32] [--json]\n"
     "\n"
     "Applies the ESP8266 SDK 3.x esp_image_load(VERIFY) rules to IMAGE written at\n"
-    "--slot-offset (default 0x10000) in a slot of --partition-size bytes (default: up to\n"
-    "the end of a 16 MiB flash), the rest of the flash reading erased (0xFF).\n"
+    "--slot-offset (default 0x10000; 0 means the bootloader, whose hash is not checked)\n"
+    "in a slot of --partition-size bytes (default: up to the end of a 16 MiB flash),\n"
+    "the rest of the flash reading erased (0xFF).\n"
     "  --check sum   CONFIG_APP_UPDATE_CHECK_APP_SUM only (the SDK default)\n"
     "  --check hash  CONFIG_APP_UPDATE_CHECK_APP_HASH only; both: the two; none: neither\n"
     "  --chip esp32  ESP-IDF rules for 24-byte-header images (checksum, and the hash when appended)\n"
-    "When the slot ends at or below 1 MiB, esp_ota_end's link-address rule is applied\n"
-    "too: the image must be linked for that slot (app1/app2 builds).\n"
+    "With --slot-offset, esp_ota_end's link-address rule is applied too when the slot\n"
+    "ends at or below 1 MiB: the image must be linked for that slot (app1/app2 builds);\n"
+    "above 1 MiB a slot whose low 20 bits differ from the link address gets a warning.\n"
     "Prints \"valid (image_len=N)\" and exits 0, or \"invalid (reason)\" and exits 1.\n";
 
 static const char make_help[] =
@@ -351,7 +353,7 @@ static int cmd_verify(int argc, char **argv)
 {
     const char *path = NULL, *val;
     uint32_t part_size = 0, slot = 0x10000;
-    bool size_given = false, json = false;
+    bool size_given = false, slot_given = false, json = false;
     unsigned checks = FK_IMAGE_CHECK_SUM;
     int chip = FK_CHIP_ESP8266;
     for (int i = 1; i < argc; i++) {
@@ -369,6 +371,7 @@ static int cmd_verify(int argc, char **argv)
                 fk_err("--slot-offset %s: expected a flash offset below 16MB", val ? val : "");
                 return 2;
             }
+            slot_given = true;
         } else if (fk_opt_value(argc, argv, &i, "--check", &val)) {
             if (parse_checks(val, &checks)) return 2;
         } else if (fk_opt_value(argc, argv, &i, "--chip", &val)) {
@@ -397,14 +400,15 @@ static int cmd_verify(int argc, char **argv)
     fk_image_info_t info;
     esp_err_t err = fk_image_verify_mem(buf, len, slot, part_size, checks, &info);
     char why[256] = "";
-    bool link_applied = chip != FK_CHIP_ESP32 && (uint64_t)slot + part_size <= 0x100000u;
+    /* esp_ota_end's rule is about a target slot, so only when one is named. */
+    bool link_applied = slot_given && chip != FK_CHIP_ESP32 && (uint64_t)slot + part_size <= 0x100000u;
     esp_err_t link = ESP_OK;
     if (err == ESP_OK && link_applied) link = fk_image_check_slot(&info, slot, part_size, why, sizeof why);
     uint32_t linked = 0;
     bool has_linked = chip != FK_CHIP_ESP32 && info.nsegs && fk_image_linked_offset(&info, &linked);
     /* Beyond 1 MiB the SDK does not check, but the cache maps 1 MiB windows:
      * code only runs from a slot with the low 20 bits it was linked for. */
-    bool window_mismatch = err == ESP_OK && !link_applied && has_linked && (linked & 0xFFFFFu) != (slot & 0xFFFFFu);
+    bool window_mismatch = err == ESP_OK && slot_given && !link_applied && has_linked && (linked & 0xFFFFFu) != (slot & 0xFFFFFu);
     bool ok = err == ESP_OK && link == ESP_OK;
     if (json) {
         printf("{\"file\":");
