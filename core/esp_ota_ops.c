@@ -16,7 +16,7 @@ typedef struct {
 static ota_handle_t handles[FK_OTA_MAX_HANDLES];
 static esp_ota_handle_t last_id;
 static unsigned image_checks = FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH;
-static char last_error[128];
+static char last_error[200];
 /* Too large for an ESP8266 task stack; updates are not re-entrant anyway. */
 static fk_image_info_t info;
 
@@ -210,7 +210,7 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
         return ESP_ERR_OTA_VALIDATE_FAILED;
     }
     if (err != ESP_OK) return err;
-    char why[96];
+    char why[sizeof last_error];
     if (fk_image_check_slot(&info, done.part->address, done.part->size, why, sizeof why) != ESP_OK) {
         err_put(0, why);
         return ESP_ERR_OTA_VALIDATE_FAILED;

@@ -92,4 +92,71 @@ static inline int ota_test_device(fk_emu_t *emu, fk_ptable_t *t, int slots, bool
     return 0;
 }
 
+#include "fk_hash.h"
+
+static inline void ota_put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A valid ESP8266 SDK 3.x app image linked for app_offset: a code segment,
+ * a rodata segment starting with the app descriptor (version), a RAM
+ * segment; checksum and SHA-256 appended as esptool does. code_len sets
+ * the size. Returns the length (buf must hold code_len + 1 KiB). */
+static inline size_t ota_test_image(uint8_t *buf, uint32_t app_offset, const char *version, size_t code_len)
+{
+    uint32_t base = 0x40200010u + (app_offset & 0xFFFFFu);
+    code_len = (code_len + 3) & ~(size_t)3;
+    size_t at = 8;
+    uint8_t chk = 0xEF;
+    /* segment 0: code, a pattern that depends on the version */
+    ota_put32(buf + at, base);
+    ota_put32(buf + at + 4, (uint32_t)code_len);
+    at += 8;
+    uint32_t x = 0x12345678u ^ (uint32_t)version[0] ^ ((uint32_t)strlen(version) << 8);
+    for (size_t i = 0; i < code_len; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[at + i] = (uint8_t)(x >> 16);
+        chk ^= buf[at + i];
+    }
+    at += code_len;
+    /* segment 1: rodata = descriptor (its 8-byte hole is where this header sits) */
+    uint8_t desc[256];
+    memset(desc, 0, sizeof desc);
+    ota_put32(desc, 0xABCD5432u);
+    snprintf((char *)desc + 16, 32, "%s", version);
+    snprintf((char *)desc + 48, 32, "%s", "ota_test");
+    snprintf((char *)desc + 80, 16, "%s", "12:00:00");
+    snprintf((char *)desc + 96, 16, "%s", "Nov 23 2026");
+    snprintf((char *)desc + 112, 32, "%s", "v3.4-flashkit");
+    ota_put32(buf + at, base + (uint32_t)code_len + 8);
+    ota_put32(buf + at + 4, sizeof desc);
+    at += 8;
+    memcpy(buf + at, desc, sizeof desc);
+    for (size_t i = 0; i < sizeof desc; i++) chk ^= desc[i];
+    at += sizeof desc;
+    /* segment 2: RAM */
+    ota_put32(buf + at, 0x3FFE8000u);
+    ota_put32(buf + at + 4, 16);
+    at += 8;
+    for (int i = 0; i < 16; i++) {
+        buf[at + i] = (uint8_t)(i * 7);
+        chk ^= buf[at + i];
+    }
+    at += 16;
+    buf[0] = 0xE9;
+    buf[1] = 3;
+    buf[2] = 2;    /* DIO */
+    buf[3] = 0x20; /* 4 MB (ESP32 coding, as the SDK's esptool writes), 40 MHz */
+    ota_put32(buf + 4, base + 4);
+    size_t L = (at + 1 + 15) & ~(size_t)15;
+    memset(buf + at, 0, L - at);
+    buf[L - 1] = chk;
+    fk_sha256_t h;
+    fk_sha256_start(&h);
+    fk_sha256_update(&h, buf, L);
+    fk_sha256_finish(&h, buf + L);
+    return L + 32;
+}
+
 #endif
