@@ -464,7 +464,10 @@ static void *worker(void *arg)
         size_t d = atomic_fetch_add(&j->next, 1);
         if (d >= j->ndev) break;
         char *why = NULL;
-        if (!j->errors[d]) {
+        /* Id errors are set before the run; such a device shares or lacks a file name, so it
+         * must not touch any file. */
+        bool id_error = j->errors[d] != NULL;
+        if (!id_error) {
             snprintf(name, sizeof name, "%s-%s.csv", j->o->prefix, j->ids[d]);
             uint8_t *img = NULL;
             if (device_csv(j, d, &csv, &why) == 0) {
@@ -487,7 +490,7 @@ static void *worker(void *arg)
         }
         if (j->errors[d]) {
             /* No output for a failed device: not even one left from an earlier run. */
-            if (id_ok(j->ids[d])) {
+            if (!id_error) {
                 snprintf(name, sizeof name, "%s/%s-%s.bin", j->bin_dir, j->o->prefix, j->ids[d]);
                 unlink(name);
                 snprintf(name, sizeof name, "%s/%s-%s.csv", j->csv_dir, j->o->prefix, j->ids[d]);
