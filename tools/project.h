@@ -55,6 +55,7 @@ typedef struct {
     char *nvs_name;
     int nvs_csv_line;
     int nvs_version;
+    bool demo_app; /* CONFIG_FLASHKIT_DEMO_APP */
 } fk_project_t;
 
 /* "dir/name", or just name when dir is "." (malloc'd). */
@@ -104,6 +105,11 @@ typedef struct {
     bool merge, json;
 } fk_build_opts_t;
 int fk_project_build(const fk_build_opts_t *o);
+
+/* Builds flashkit's demo firmware linked for a slot into `out` with
+ * scripts/build-firmware.sh (needs the source tree and xtensa-lx106-elf-gcc). */
+int fk_project_demo_app(const fk_project_t *p, uint32_t offset, uint32_t size, const char *out, char *err,
+                        size_t errlen);
 
 /* Scaffold options for `flashkit new`. */
 typedef struct {

@@ -31,6 +31,7 @@ static int load_app(const char *given, const char *dir, const char *dflt, fk_app
     memset(a, 0, sizeof *a);
     *owned = NULL;
     if (!given) {
+        if (!dir) return 0;
         char *bd = fk_path_join(dir, "build");
         char *path = bd ? fk_path_join(bd, dflt) : NULL;
         free(bd);
@@ -50,6 +51,51 @@ static int load_app(const char *given, const char *dir, const char *dflt, fk_app
     if (fk_read_file(given, &a->data, &a->len) != 0) {
         fk_msgs_add(m, "%s: cannot be read", given);
         return -1;
+    }
+    return 0;
+}
+
+static const char *demo_path(const char *dir, const char *file, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", dir, file);
+    return buf;
+}
+
+/* ota_1 needs its own binary when its offset differs from ota_0's within
+ * the 1 MiB window (always the case with APP2 support on 1 MB flash). */
+static bool lay_needs_app2(const fk_layout_t *lay)
+{
+    return (lay->rows.e[lay->app2].offset & 0xFFFFF) != (lay->rows.e[lay->app1].offset & 0xFFFFF);
+}
+
+/* Builds the demo app(s) into a temporary folder. A failure is an error
+ * only when an app is required (--merge); otherwise a warning. */
+static int demo_build(const fk_project_t *p, const fk_layout_t *lay, const fk_build_opts_t *o, char *dir,
+                      size_t dirlen, fk_msgs_t *m)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || strlen(tmp) > 60) tmp = "/tmp";
+    snprintf(dir, dirlen, "%s/flashkit-demo-XXXXXX", tmp);
+    if (!mkdtemp(dir)) {
+        fk_msgs_add(m, "cannot create a temporary folder in %s: %s", tmp, strerror(errno));
+        dir[0] = 0;
+        return -1;
+    }
+    char err[1200], path[128];
+    int slots[2] = {o->app ? -1 : lay->app1, !o->app2 && lay->app2 >= 0 && lay_needs_app2(lay) ? lay->app2 : -1};
+    const char *names[2] = {"app.bin", "app2.bin"};
+    for (int k = 0; k < 2; k++) {
+        if (slots[k] < 0) continue;
+        const fk_part_entry_t *e = &lay->rows.e[slots[k]];
+        if (fk_project_demo_app(p, e->offset, e->size, demo_path(dir, names[k], path, sizeof path), err,
+                                sizeof err) != 0) {
+            if (o->merge)
+                fk_msgs_add(m, "%s:%d: CONFIG_FLASHKIT_DEMO_APP=y but %s", p->sdk_name,
+                            fk_sdkconfig_line(p->cfg, "CONFIG_FLASHKIT_DEMO_APP"), err);
+            else
+                fk_warn("%s; building without an app (give --app FILE)", err);
+            return -1;
+        }
     }
     return 0;
 }
@@ -178,17 +224,31 @@ int fk_project_build(const fk_build_opts_t *o)
     fk_app_file_t app = {0}, app2 = {0}, boot = {0};
     char *own1 = NULL, *own2 = NULL, *ownb = NULL;
     char *bdir = NULL, *fargs = NULL, *fjson = NULL;
+    char demo_dir[96] = "", demo1[128], demo2[128];
     uint8_t *otadata = NULL, *image = NULL;
     int rc = 1;
 
     if (fk_project_load(&p, o->dir, &m) != 0) goto report;
     fk_layout_check(&p, &lay, &m);
 
-    if (load_app(o->app, o->dir, "app.bin", &app, &own1, &m) == 0 && app.data && lay.app1 >= 0)
+    const char *app1_src = o->app, *app2_src = o->app2;
+    bool fallback1 = true, fallback2 = true;
+    if (p.demo_app && !m.n && lay.app1 >= 0 && (!o->app || (lay.app2 >= 0 && !o->app2))) {
+        /* A fresh demo build every time: it follows the current layout. */
+        fallback1 = fallback2 = false;
+        if (demo_build(&p, &lay, o, demo_dir, sizeof demo_dir, &m) == 0) {
+            if (!app1_src) app1_src = demo_path(demo_dir, "app.bin", demo1, sizeof demo1);
+            if (!app2_src && lay.app2 >= 0 && lay_needs_app2(&lay))
+                app2_src = demo_path(demo_dir, "app2.bin", demo2, sizeof demo2);
+        }
+    }
+    if (load_app(app1_src, fallback1 ? o->dir : NULL, "app.bin", &app, &own1, &m) == 0 && app.data &&
+        lay.app1 >= 0)
         fk_layout_check_app(&p, &lay, lay.app1, &app, &m);
     if (o->app2 && lay.app2 < 0 && lay.rows.count)
         fk_msgs_add(&m, "--app2 %s given but %s has no ota_1 slot for it", o->app2, p.table_name);
-    if (load_app(o->app2, o->dir, "app2.bin", &app2, &own2, &m) == 0 && app2.data && lay.app2 >= 0)
+    if (load_app(app2_src, fallback2 ? o->dir : NULL, "app2.bin", &app2, &own2, &m) == 0 && app2.data &&
+        lay.app2 >= 0)
         fk_layout_check_app(&p, &lay, lay.app2, &app2, &m);
     if (o->bootloader && load_app(o->bootloader, o->dir, NULL, &boot, &ownb, &m) == 0 &&
         boot.len > p.table_offset.v)
@@ -265,6 +325,11 @@ report:
 oom:
     fk_err("out of memory");
 out:
+    if (demo_dir[0]) {
+        unlink(demo_path(demo_dir, "app.bin", demo1, sizeof demo1));
+        unlink(demo_path(demo_dir, "app2.bin", demo2, sizeof demo2));
+        rmdir(demo_dir);
+    }
     fk_msgs_free(&m);
     fk_layout_free(&lay);
     fk_project_free(&p);

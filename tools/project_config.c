@@ -267,6 +267,7 @@ int fk_project_load(fk_project_t *p, const char *dir, fk_msgs_t *m)
     read_u32(p, m, "CONFIG_PARTITION_TABLE_CUSTOM_APP_BIN_OFFSET", 0, false, &p->custom_app_bin_offset);
     read_u32(p, m, "CONFIG_PHY_DATA_OFFSET", 0, false, &p->phy_data_offset);
     read_nvs(p, m);
+    p->demo_app = fk_sdkconfig_bool(p->cfg, "CONFIG_FLASHKIT_DEMO_APP");
     return 0;
 }
 

@@ -124,7 +124,9 @@ static void write_defaults(FILE *f, const fk_new_opts_t *o, const scaffold_t *s)
     fprintf(f, "CONFIG_APP1_OFFSET=0x%X\nCONFIG_APP1_SIZE=0x%X\n", s->app1_off, s->app1_size);
     if (s->app2) fprintf(f, "CONFIG_APP2_OFFSET=0x%X\nCONFIG_APP2_SIZE=0x%X\n", s->app2_off, s->app2_size);
     fprintf(f, "\n# NVS image built from nvs.csv (format v1 for SDK 3.x firmware)\n"
-               "CONFIG_FLASHKIT_NVS_CSV=\"nvs.csv\"\nCONFIG_FLASHKIT_NVS_VERSION=1\n");
+               "CONFIG_FLASHKIT_NVS_CSV=\"nvs.csv\"\nCONFIG_FLASHKIT_NVS_VERSION=1\n"
+               "# Until the project has its own firmware: flashkit's demo app, built for the boot slot\n"
+               "CONFIG_FLASHKIT_DEMO_APP=y\nCONFIG_FLASHKIT_DEMO_APP_VERSION=\"1.0.0\"\n");
 }
 
 static void choice(FILE *f, const char *prefix, const char *const *vals, int n, const char *chosen)
@@ -165,7 +167,8 @@ static void write_sdkconfig(FILE *f, const scaffold_t *s)
     if (s->app2_visible) fprintf(f, s->app2 ? "CONFIG_APP2_SUPPORT=y\n" : "# CONFIG_APP2_SUPPORT is not set\n");
     fprintf(f, "CONFIG_APP1_OFFSET=0x%X\nCONFIG_APP1_SIZE=0x%X\n", s->app1_off, s->app1_size);
     if (s->app2) fprintf(f, "CONFIG_APP2_OFFSET=0x%X\nCONFIG_APP2_SIZE=0x%X\n", s->app2_off, s->app2_size);
-    fprintf(f, "\n#\n# NVS image (flashkit)\n#\nCONFIG_FLASHKIT_NVS_CSV=\"nvs.csv\"\nCONFIG_FLASHKIT_NVS_VERSION=1\n");
+    fprintf(f, "\n#\n# flashkit\n#\nCONFIG_FLASHKIT_NVS_CSV=\"nvs.csv\"\nCONFIG_FLASHKIT_NVS_VERSION=1\n"
+               "CONFIG_FLASHKIT_DEMO_APP=y\nCONFIG_FLASHKIT_DEMO_APP_VERSION=\"1.0.0\"\n");
 }
 
 static void write_readme(FILE *f, const fk_new_opts_t *o, const scaffold_t *s)
