@@ -57,7 +57,9 @@ static int run_kconfig(const scratch_t *s, const char *tool, const char *opt, bo
         return -1;
     }
     if (pid == 0) {
-        setenv("KCONFIG_CONFIG", s->config, 1);
+        /* Relative, so that mconf's title shows "sdkconfig", not a temp path. */
+        if (chdir(s->dir) != 0) _exit(127);
+        setenv("KCONFIG_CONFIG", "sdkconfig", 1);
         unsetenv("CONFIG_"); /* would change the option prefix */
         unsetenv("KCONFIG_ALLCONFIG");
         if (quiet_stdout) {
