@@ -6,8 +6,31 @@
 #include "nvs_priv.h"
 
 static nvs_part_t s_parts[FK_NVS_MAX_PARTITIONS];
-static uint32_t s_default_ws[(NVS_WORKSPACE_SIZE(FK_NVS_DEFAULT_MAX_PAGES) + 3) / 4];
-static bool s_default_ws_busy;
+/* The default workspace is handed out in page-sized slots, so that several
+ * partitions mounted by label can share it. */
+static uint32_t s_default_ws[FK_NVS_DEFAULT_MAX_PAGES * NVS_WORKSPACE_PER_PAGE / 4];
+static bool s_slot_busy[FK_NVS_DEFAULT_MAX_PAGES];
+
+static void *default_ws_take(uint16_t npages, uint16_t *first)
+{
+    for (unsigned i = 0; i + npages <= FK_NVS_DEFAULT_MAX_PAGES; i++) {
+        unsigned k = 0;
+        while (k < npages && !s_slot_busy[i + k]) k++;
+        if (k < npages) {
+            i += k;
+            continue;
+        }
+        for (k = 0; k < npages; k++) s_slot_busy[i + k] = true;
+        *first = (uint16_t)i;
+        return (uint8_t *)s_default_ws + i * NVS_WORKSPACE_PER_PAGE;
+    }
+    return NULL;
+}
+
+static void default_ws_give(uint16_t first, uint16_t npages)
+{
+    for (unsigned k = 0; k < npages; k++) s_slot_busy[first + k] = false;
+}
 
 typedef struct {
     bool in_use;
@@ -63,22 +86,26 @@ esp_err_t nvs_flash_init_region(const char *label, fk_flash_t *flash, uint32_t o
     if (version != 1 && version != 2) return ESP_ERR_INVALID_ARG;
     uint16_t npages = (uint16_t)(size / NVS_PAGE_SIZE);
 
+    nvs_part_t *p = NULL;
+    for (unsigned i = 0; i < FK_NVS_MAX_PARTITIONS && !p; i++)
+        if (!s_parts[i].in_use) p = &s_parts[i];
+    if (!p) return ESP_ERR_NO_MEM;
+
     void *ws = cfg->workspace;
     size_t ws_size = cfg->workspace_size;
+    uint16_t first = 0;
     if (!ws) {
-        if (s_default_ws_busy) return ESP_ERR_NO_MEM;
-        ws = s_default_ws;
-        ws_size = sizeof s_default_ws;
+        ws = default_ws_take(npages, &first);
+        if (!ws) return ESP_ERR_NO_MEM;
+        ws_size = (size_t)npages * NVS_WORKSPACE_PER_PAGE;
     }
     uintptr_t a = ((uintptr_t)ws + 3u) & ~(uintptr_t)3u;
     size_t need = (size_t)npages * (sizeof(nvs_page_t) + 2 * sizeof(uint16_t));
     if (ws_size < need + (a - (uintptr_t)ws)) return ESP_ERR_NO_MEM;
 
-    nvs_part_t *p = NULL;
-    for (unsigned i = 0; i < FK_NVS_MAX_PARTITIONS && !p; i++)
-        if (!s_parts[i].in_use) p = &s_parts[i];
-    if (!p) return ESP_ERR_NO_MEM;
     memset(p, 0, sizeof *p);
+    p->uses_default_ws = !cfg->workspace;
+    p->ws_first = first;
     strcpy(p->label, label);
     p->flash = flash;
     p->base = offset;
@@ -88,10 +115,11 @@ esp_err_t nvs_flash_init_region(const char *label, fk_flash_t *flash, uint32_t o
     p->used = (uint16_t *)(p->pg + npages);
     p->freel = p->used + npages;
     esp_err_t err = nvs_storage_mount(p, version == 1 ? NVS_VERSION_V1 : NVS_VERSION_V2);
-    if (err != ESP_OK) return err;
+    if (err != ESP_OK) {
+        if (p->uses_default_ws) default_ws_give(first, npages);
+        return err;
+    }
     p->in_use = true;
-    p->uses_default_ws = ws == s_default_ws;
-    if (p->uses_default_ws) s_default_ws_busy = true;
     return ESP_OK;
 }
 
@@ -104,7 +132,7 @@ esp_err_t nvs_flash_deinit_partition(const char *partition_label)
         if (s_handles[i].in_use && s_handles[i].part == pi) s_handles[i].in_use = false;
     for (unsigned i = 0; i < FK_NVS_MAX_ITERATORS; i++)
         if (s_iters[i].in_use && s_iters[i].part == pi) s_iters[i].in_use = false;
-    if (p->uses_default_ws) s_default_ws_busy = false;
+    if (p->uses_default_ws) default_ws_give(p->ws_first, p->npages);
     p->in_use = false;
     return ESP_OK;
 }

@@ -16,7 +16,8 @@
 #define NVS_WORKSPACE_SIZE(pages) ((size_t)(pages) * NVS_WORKSPACE_PER_PAGE + 4u)
 
 /* The static workspace behind nvs_flash_init()/nvs_flash_init_partition()
- * covers a partition of up to this many pages (ESP8266 SDK tables use 4-6). */
+ * (and nvs_flash_init_region() without a workspace) holds this many pages in
+ * all, shared by the partitions mounted that way (SDK tables use 4-6 pages). */
 #ifndef FK_NVS_DEFAULT_MAX_PAGES
 #define FK_NVS_DEFAULT_MAX_PAGES 16
 #endif

@@ -39,6 +39,7 @@ typedef struct nvs_part {
     bool in_use;
     bool read_only;
     bool uses_default_ws;
+    uint16_t ws_first; /* first slot taken in the default workspace */
     char label[17];
     fk_flash_t *flash;
     uint32_t base;
