@@ -1,10 +1,41 @@
-/* Placeholder until this command lands; it refuses rather than pretends. */
+/* flashkit device create|boot|ota|nvs: a flash image file is the device. */
 #include <stdio.h>
+#include <string.h>
+
 #include "commands.h"
+#include "device.h"
+#include "util.h"
+
+static const char help[] =
+    "usage: flashkit device <command> DEV.img ...   (flashkit device <command> --help)\n"
+    "\n"
+    "A flash image file is the device; the simulator runs the SDK's bootloader\n"
+    "selection and OTA flow on it with flashkit's core.\n"
+    "\n"
+    "  create DEV.img --table T --app IMAGE.bin [--nvs CREDS.csv] [--flash-size 4MB]\n"
+    "  boot DEV.img                 power on: bootloader choice, running app\n"
+    "  ota DEV.img URL              download an image over HTTP(S) into the next\n"
+    "                               slot, select it, restart\n"
+    "  nvs DEV.img get|set|list NAMESPACE [KEY] [VALUE]\n"
+    "\n"
+    "Every command takes --power-cut N[:torn]: the power fails at its N-th flash\n"
+    "write or erase and the command stops there (exit status 3).\n";
 
 int cmd_device(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "flashkit: '%s' is not implemented yet\n", argv[0]);
+    if (argc < 2) {
+        fputs(help, stderr);
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+        fputs(help, stdout);
+        return 0;
+    }
+    if (!strcmp(sub, "create")) return device_create(argc - 1, argv + 1);
+    if (!strcmp(sub, "boot")) return device_boot(argc - 1, argv + 1);
+    if (!strcmp(sub, "ota")) return device_ota(argc - 1, argv + 1);
+    if (!strcmp(sub, "nvs")) return device_nvs(argc - 1, argv + 1);
+    fk_err("device: unknown command '%s' (create, boot, ota, nvs)", sub);
     return 2;
 }

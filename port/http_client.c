@@ -1,0 +1,217 @@
+#include "http_client.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    const fk_http_opts_t *o;
+    fk_http_body_fn fn;
+    void *ctx;
+    fk_http_result_t *res;
+    long hdr_status;   /* status line of the response whose headers are arriving */
+    bool http2;        /* framed protocol: the end of the body is explicit */
+    bool refused;      /* we stopped the transfer; res->error says why */
+} xfer_t;
+
+void fk_http_opts_default(fk_http_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->connect_timeout_s = 10;
+    o->stall_timeout_s = 30;
+    o->max_redirects = 8;
+}
+
+static bool is_2xx(long s)
+{
+    return s >= 200 && s < 300;
+}
+
+static size_t on_header(char *buf, size_t size, size_t n, void *userp)
+{
+    xfer_t *x = userp;
+    size_t len = size * n;
+    if (len >= 5 && !strncmp(buf, "HTTP/", 5)) {
+        /* A new response (after a redirect or a 100 Continue): start over. */
+        x->hdr_status = 0;
+        const char *sp = memchr(buf, ' ', len);
+        if (sp) x->hdr_status = strtol(sp + 1, NULL, 10);
+        x->http2 = len >= 6 && buf[5] == '2';
+        x->res->chunked = false;
+        x->res->content_length = -1;
+        return len;
+    }
+    if (!is_2xx(x->hdr_status)) return len;
+    if (len > 15 && !strncasecmp(buf, "content-length:", 15)) {
+        x->res->content_length = strtoll(buf + 15, NULL, 10);
+        if (x->o->max_size && x->res->content_length >= 0 &&
+            (uint64_t)x->res->content_length > x->o->max_size) {
+            snprintf(x->res->error, sizeof x->res->error,
+                     "the server announces %" PRId64 " bytes (Content-Length) but at most %" PRIu64
+                     " fit: the body is larger than the slot",
+                     x->res->content_length, x->o->max_size);
+            x->refused = true;
+            return 0;
+        }
+    } else if (len > 18 && !strncasecmp(buf, "transfer-encoding:", 18)) {
+        char v[128];
+        size_t k = len - 18 < sizeof v - 1 ? len - 18 : sizeof v - 1;
+        memcpy(v, buf + 18, k);
+        v[k] = 0;
+        for (char *p = v; *p; p++) *p = (char)tolower((unsigned char)*p);
+        if (strstr(v, "chunked")) x->res->chunked = true;
+    } else if ((len == 2 && buf[0] == '\r') || (len == 1 && buf[0] == '\n')) {
+        /* End of a 2xx response's headers: decide before any byte is taken. */
+        if (!x->o->allow_unframed && !x->http2 && !x->res->chunked && x->res->content_length < 0) {
+            snprintf(x->res->error, sizeof x->res->error,
+                     "the server sent neither Content-Length nor chunked encoding: "
+                     "a dropped connection could not be told from the end of the image");
+            x->refused = true;
+            return 0;
+        }
+    }
+    return len;
+}
+
+static size_t on_body(char *buf, size_t size, size_t n, void *userp)
+{
+    xfer_t *x = userp;
+    size_t len = size * n;
+    if (!is_2xx(x->hdr_status)) return len; /* body of an error page: dropped */
+    x->res->status = x->hdr_status;
+    if (x->o->max_size && x->res->received + len > x->o->max_size) {
+        snprintf(x->res->error, sizeof x->res->error,
+                 "the body is larger than the slot: more than %" PRIu64 " bytes received", x->o->max_size);
+        x->refused = true;
+        return 0;
+    }
+    if (x->fn && x->fn(x->ctx, (const uint8_t *)buf, len, x->res) != 0) {
+        if (!x->res->error[0]) snprintf(x->res->error, sizeof x->res->error, "download stopped");
+        x->refused = true;
+        return 0;
+    }
+    x->res->received += len;
+    return len;
+}
+
+static void describe_curl_error(CURLcode rc, const char *detail, const fk_http_opts_t *o, fk_http_result_t *res)
+{
+    const char *d = detail[0] ? detail : curl_easy_strerror(rc);
+    switch (rc) {
+    case CURLE_TOO_MANY_REDIRECTS:
+        snprintf(res->error, sizeof res->error, "redirect loop: more than %ld redirects (last: %.200s)",
+                 o->max_redirects, res->url);
+        break;
+    case CURLE_PARTIAL_FILE:
+        if (res->content_length >= 0)
+            snprintf(res->error, sizeof res->error,
+                     "truncated transfer: the connection closed after %" PRIu64 " of %" PRId64 " bytes",
+                     res->received, res->content_length);
+        else
+            snprintf(res->error, sizeof res->error,
+                     "truncated transfer: the connection closed after %" PRIu64 " bytes (%s)", res->received, d);
+        break;
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+        snprintf(res->error, sizeof res->error, "connection dropped after %" PRIu64 " bytes: %s",
+                 res->received, d);
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        snprintf(res->error, sizeof res->error, "timed out after %" PRIu64 " bytes: %s", res->received, d);
+        break;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        snprintf(res->error, sizeof res->error, "cannot connect: %s", d);
+        break;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        snprintf(res->error, sizeof res->error, "bad URL (http:// or https:// expected): %s", d);
+        break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CACERT_BADFILE:
+        snprintf(res->error, sizeof res->error, "TLS: %s", d);
+        break;
+    default:
+        snprintf(res->error, sizeof res->error, "%s", d);
+    }
+}
+
+int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, void *ctx, fk_http_result_t *res)
+{
+    fk_http_opts_t defaults;
+    if (!o) {
+        fk_http_opts_default(&defaults);
+        o = &defaults;
+    }
+    memset(res, 0, sizeof *res);
+    res->content_length = -1;
+    snprintf(res->url, sizeof res->url, "%s", url);
+    static bool inited;
+    if (!inited) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        inited = true;
+    }
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(res->error, sizeof res->error, "libcurl could not start");
+        return -1;
+    }
+    xfer_t x = {.o = o, .fn = fn, .ctx = ctx, .res = res};
+    char detail[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, o->max_redirects);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "flashkit-ota/1");
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+    if (o->ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    if (o->insecure) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &res->redirects);
+    char *eff = NULL;
+    if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+        snprintf(res->url, sizeof res->url, "%s", eff);
+    res->status = status;
+    int ret = 0;
+    if (x.refused) {
+        ret = -1; /* res->error already says why */
+    } else if (rc != CURLE_OK) {
+        describe_curl_error(rc, detail, o, res);
+        ret = -1;
+    } else if (!is_2xx(status)) {
+        if (status >= 300 && status < 400)
+            snprintf(res->error, sizeof res->error, "HTTP %ld redirect without a usable Location (%.200s)", status,
+                     res->url);
+        else
+            snprintf(res->error, sizeof res->error, "HTTP %ld from %.200s", status, res->url);
+        ret = -1;
+    } else if (res->content_length >= 0 && res->received != (uint64_t)res->content_length) {
+        snprintf(res->error, sizeof res->error,
+                 "wrong Content-Length: announced %" PRId64 " bytes, received %" PRIu64, res->content_length,
+                 res->received);
+        ret = -1;
+    }
+    curl_easy_cleanup(c);
+    return ret;
+}

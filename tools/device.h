@@ -1,0 +1,65 @@
+/* The simulated device: a flash image file opened as a NOR flash, its
+ * partition table found and loaded, power cuts armed per command. */
+#ifndef FK_DEVICE_H
+#define FK_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "boot_select.h"
+#include "esp_app_format.h"
+#include "esp_partition.h"
+#include "flash_emu.h"
+
+/* Exit status of a command stopped by --power-cut. */
+#define FK_DEVICE_EXIT_POWER_CUT 3
+
+typedef struct {
+    const char *path;
+    fk_emu_t emu;
+    fk_ptable_t table;
+    uint32_t table_offset;
+    bool open;
+    /* options every device command takes */
+    uint64_t cut_n;
+    fk_cut_mode_t cut_mode;
+    uint32_t seed;
+    uint32_t table_offset_opt; /* 0 = find it */
+    unsigned checks;           /* FK_IMAGE_CHECK_* */
+    bool json;
+} fk_device_t;
+
+void fk_device_init(fk_device_t *d);
+/* Handles --power-cut N[:torn], --seed, --table-offset, --checks, --json.
+ * Returns 1 if argv[*i] was one of them, 0 if not, -1 on a bad value. */
+int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i);
+#define FK_DEVICE_COMMON_HELP                                                                          \
+    "  --table-offset N      partition table offset (default: found, 0x8000 first)\n"                    \
+    "  --checks sum|hash|both  image checks of the bootloader and esp_ota_end (default both)\n"          \
+    "  --power-cut N[:torn]  cut power at the N-th flash write/erase of this command\n"                  \
+    "                        (torn: that operation half done); exit status 3\n"                        \
+    "  --seed S              randomness of a torn cut (default 1)\n"
+
+/* Opens the image, finds and loads the table (bootloader rules), makes it
+ * the app's table, and arms the cut. Prints the error and returns -1. */
+int fk_device_open(fk_device_t *d, const char *path);
+void fk_device_close(fk_device_t *d);
+/* After a failed step: true (and a message) if it failed because power was cut. */
+bool fk_device_power_lost(fk_device_t *d);
+
+/* The bootloader. verbose: 0 silent, 1 the choice, 2 also the partition
+ * table (as the SDK bootloader logs it). Returns 0 if an app runs. */
+int fk_device_boot(fk_device_t *d, fk_boot_result_t *r, int verbose);
+/* The SDK example's start-up lines: configured vs running partition. */
+void fk_device_print_running(FILE *f);
+void fk_device_print_app(FILE *f, const esp_app_desc_t *desc);
+/* "I (ms) tag: " prefix, ms since the command started. */
+void fk_device_log(FILE *f, char level, const char *tag, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+int device_create(int argc, char **argv);
+int device_boot(int argc, char **argv);
+int device_ota(int argc, char **argv);
+int device_nvs(int argc, char **argv);
+
+#endif

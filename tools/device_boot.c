@@ -1,0 +1,129 @@
+/* flashkit device boot: the bootloader's choice, then what the app sees. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "esp_ota_ops.h"
+#include "util.h"
+
+static const char help[] =
+    "usage: flashkit device boot DEV.img [options]\n"
+    "\n"
+    "Powers the device on: the ESP8266 SDK bootloader reads the partition table\n"
+    "and otadata, picks an app (factory / ota_N / test, falling back when an image\n"
+    "does not verify) and starts it; the app then reports, in the SDK OTA example's\n"
+    "words, the configured and running partitions and its app descriptor.\n"
+    "Exit status 1 when nothing is bootable.\n"
+    "\n"
+    "options:\n"
+    "  --json                machine-readable result\n" FK_DEVICE_COMMON_HELP;
+
+static void json_part(const esp_partition_t *p)
+{
+    if (!p) {
+        printf("null");
+        return;
+    }
+    printf("{\"label\":");
+    fk_json_str(stdout, p->label);
+    printf(",\"type\":%d,\"subtype\":%d,\"offset\":%u,\"size\":%u}", p->type, p->subtype, p->address, p->size);
+}
+
+static void json_desc_str(const char *name, const char *s, size_t n, bool comma)
+{
+    printf("%s\"%s\":", comma ? "," : "", name);
+    fk_json_strn(stdout, s, strnlen(s, n));
+}
+
+static void print_json(fk_device_t *d, const fk_boot_result_t *r)
+{
+    char nb[16];
+    printf("{\"device\":");
+    fk_json_str(stdout, d->path);
+    printf(",\"flash_size\":%u,\"table_offset\":%u,\"otadata\":", d->emu.size, d->table_offset);
+    if (r->sel.otadata_read) {
+        printf("{\"state\":\"%s\",\"seq\":%u,\"a_valid\":%s,\"b_valid\":%s}",
+               r->sel.otadata.state == FK_OTADATA_EMPTY ? "erased"
+               : r->sel.otadata.state == FK_OTADATA_SLOT ? "valid"
+                                                         : "invalid",
+               r->sel.otadata.seq, r->sel.otadata.a_valid ? "true" : "false",
+               r->sel.otadata.b_valid ? "true" : "false");
+    } else {
+        printf("null");
+    }
+    printf(",\"selected\":\"%s\",\"why\":", fk_boot_index_name(r->sel.index, nb, sizeof nb));
+    fk_json_str(stdout, r->sel.why);
+    printf(",\"tries\":[");
+    for (int i = 0; i < r->ntries; i++) {
+        printf("%s{\"index\":\"%s\",\"offset\":%u,\"ok\":%s,\"reason\":", i ? "," : "",
+               fk_boot_index_name(r->tries[i].index, nb, sizeof nb), r->tries[i].part->address,
+               r->tries[i].result == ESP_OK ? "true" : "false");
+        fk_json_str(stdout, r->tries[i].reason);
+        printf("}");
+    }
+    printf("],\"booted\":");
+    json_part(r->booted);
+    printf(",\"running\":");
+    json_part(esp_ota_get_running_partition());
+    printf(",\"configured\":");
+    json_part(esp_ota_get_boot_partition());
+    printf(",\"app\":");
+    esp_app_desc_t desc;
+    if (r->booted && esp_ota_get_partition_description(r->booted, &desc) == ESP_OK) {
+        printf("{");
+        json_desc_str("project_name", desc.project_name, 32, false);
+        json_desc_str("version", desc.version, 32, true);
+        json_desc_str("time", desc.time, 16, true);
+        json_desc_str("date", desc.date, 16, true);
+        json_desc_str("idf_ver", desc.idf_ver, 32, true);
+        printf(",\"app_elf_sha256\":\"");
+        for (int i = 0; i < 32; i++) printf("%02x", desc.app_elf_sha256[i]);
+        printf("\"}");
+    } else {
+        printf("null");
+    }
+    printf("}\n");
+}
+
+int device_boot(int argc, char **argv)
+{
+    fk_device_t d;
+    fk_device_init(&d);
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        int c = fk_device_common_opt(&d, argc, argv, &i);
+        if (c < 0) return 2;
+        if (c > 0) continue;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(help, stdout);
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fk_err("device boot: unknown option %s (see --help)", argv[i]);
+            return 2;
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            fk_err("device boot: unexpected argument %s", argv[i]);
+            return 2;
+        }
+    }
+    if (!path) {
+        fk_err("device boot: missing DEV.img (see --help)");
+        return 2;
+    }
+    if (fk_device_open(&d, path) != 0) return 1;
+    static fk_boot_result_t r;
+    int rc = fk_device_boot(&d, &r, d.json ? 0 : 2);
+    if (d.json) {
+        print_json(&d, &r);
+    } else if (rc == 0) {
+        fk_device_print_running(stdout);
+        esp_app_desc_t desc;
+        if (esp_ota_get_partition_description(r.booted, &desc) == ESP_OK)
+            fk_device_print_app(stdout, &desc);
+        else
+            fk_device_log(stdout, 'W', "app", "the running image has no app descriptor");
+    }
+    fk_device_close(&d);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,206 @@
+/* flashkit device create: a whole flash image, as `make flash` leaves a chip. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "esp_image_format.h"
+#include "nvs_gen.h"
+#include "part_gen.h"
+#include "part_show.h"
+#include "util.h"
+
+static const char help[] =
+    "usage: flashkit device create DEV.img --table TABLE --app IMAGE.bin [options]\n"
+    "\n"
+    "Assembles a device's flash like the SDK's `make flash` on an erased chip:\n"
+    "partition table at the table offset, NVS partition generated from a CSV,\n"
+    "otadata erased, the app in the first app slot (factory, else ota_0).\n"
+    "The bootloader region is left erased unless --bootloader is given (the\n"
+    "simulator's bootloader is flashkit's own).\n"
+    "\n"
+    "  --table T             two_ota | two_ota_1mb | singleapp | FILE.csv | FILE.bin\n"
+    "  --app IMAGE.bin       app image for the first app slot (checked: valid, fits,\n"
+    "                        linked for that slot on layouts up to 1 MB)\n"
+    "  --flash-size SIZE     1MB, 2MB, 4MB (default), 8MB, 16MB\n"
+    "  --table-offset N      default 0x8000\n"
+    "  --nvs CREDS.csv       NVS key/value CSV (nvs_partition_gen.py format)\n"
+    "  --nvs-version 1|2     NVS format: 1 (default, ESP8266 SDK 3.x) or 2\n"
+    "  --bootloader BL.bin   raw bytes to place at 0x0\n"
+    "  --force               accept an app linked for another slot\n";
+
+typedef struct {
+    const char *out, *table, *app, *nvs, *bootloader;
+    uint32_t flash_size, table_offset;
+    int nvs_version;
+    bool force;
+} create_args_t;
+
+static int parse(int argc, char **argv, create_args_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->flash_size = 4u << 20;
+    a->table_offset = FK_PART_DEFAULT_OFFSET;
+    a->nvs_version = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v, *s = argv[i];
+        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+            fputs(help, stdout);
+            return 1;
+        } else if (fk_opt_value(argc, argv, &i, "--table", &v)) {
+            if (!(a->table = v)) return -1;
+        } else if (fk_opt_value(argc, argv, &i, "--app", &v)) {
+            if (!(a->app = v)) return -1;
+        } else if (fk_opt_value(argc, argv, &i, "--nvs", &v)) {
+            if (!(a->nvs = v)) return -1;
+        } else if (fk_opt_value(argc, argv, &i, "--bootloader", &v)) {
+            if (!(a->bootloader = v)) return -1;
+        } else if (fk_opt_value(argc, argv, &i, "--flash-size", &v)) {
+            if (!v) return -1;
+            if (fk_part_flash_size(v, &a->flash_size) != 0) {
+                fk_err("--flash-size %s: expected one of 1MB, 2MB, 4MB, 8MB, 16MB", v);
+                return -1;
+            }
+        } else if (fk_opt_value(argc, argv, &i, "--table-offset", &v)) {
+            if (!v) return -1;
+            if (!fk_parse_size(v, &a->table_offset) || a->table_offset % 0x1000 || !a->table_offset) {
+                fk_err("--table-offset %s: expected a 4 KiB-aligned flash offset", v);
+                return -1;
+            }
+        } else if (fk_opt_value(argc, argv, &i, "--nvs-version", &v)) {
+            if (!v) return -1;
+            if (strcmp(v, "1") && strcmp(v, "2") && strcmp(v, "v1") && strcmp(v, "v2")) {
+                fk_err("--nvs-version %s: expected 1 or 2", v);
+                return -1;
+            }
+            a->nvs_version = v[strlen(v) - 1] - '0';
+        } else if (!strcmp(s, "--force")) {
+            a->force = true;
+        } else if (s[0] == '-' && s[1]) {
+            fk_err("device create: unknown option %s (see --help)", s);
+            return -1;
+        } else if (!a->out) {
+            a->out = s;
+        } else {
+            fk_err("device create: unexpected argument %s", s);
+            return -1;
+        }
+    }
+    if (!a->out || !a->table) {
+        fk_err("device create: DEV.img and --table are required (see --help)");
+        return -1;
+    }
+    return 0;
+}
+
+static int place(uint8_t *flash, uint32_t flash_size, uint32_t addr, const uint8_t *data, size_t len,
+                 uint32_t limit, const char *what, const char *file)
+{
+    if (len > limit || addr > flash_size || len > flash_size - addr) {
+        fk_err("%s: %zu bytes do not fit the %s at 0x%x (%u bytes)", file, len, what, addr, limit);
+        return -1;
+    }
+    memcpy(flash + addr, data, len);
+    return 0;
+}
+
+static const fk_part_entry_t *first_app(const fk_part_list_t *l)
+{
+    const fk_part_entry_t *e = fk_part_list_find(l, 0, 0x00);
+    for (int s = 0x10; !e && s < 0x20; s++) e = fk_part_list_find(l, 0, s);
+    return e;
+}
+
+int device_create(int argc, char **argv)
+{
+    create_args_t a;
+    int r = parse(argc, argv, &a);
+    if (r) return r > 0 ? 0 : 2;
+    static fk_part_list_t list;
+    fk_part_opts_t o;
+    fk_part_opts_default(&o);
+    o.table_offset = a.table_offset;
+    o.flash_size = a.flash_size;
+    o.md5 = false; /* the SDK build passes --disable-md5sum */
+    o.name = a.table;
+    char err[512];
+    if (fk_part_load_any(a.table, &o, &list, err, sizeof err) != 0) {
+        fk_err("%s: %s", a.table, err);
+        return 1;
+    }
+    uint8_t table[FK_PART_TABLE_SIZE];
+    if (fk_part_to_bin(&list, &o, table, err, sizeof err) != 0) {
+        fk_err("%s: %s", a.table, err);
+        return 1;
+    }
+    uint8_t *flash = malloc(a.flash_size);
+    if (!flash) {
+        fk_err("out of memory for a %u-byte flash", a.flash_size);
+        return 1;
+    }
+    memset(flash, 0xFF, a.flash_size);
+    int rc = 1;
+    uint8_t *buf = NULL;
+    size_t len;
+    if (place(flash, a.flash_size, a.table_offset, table, sizeof table, FK_PART_TABLE_SIZE, "partition table",
+              a.table))
+        goto out;
+    if (a.bootloader) {
+        if (fk_read_file(a.bootloader, &buf, &len) != 0) goto out;
+        if (place(flash, a.flash_size, 0, buf, len, a.table_offset, "bootloader region", a.bootloader)) goto out;
+        free(buf);
+        buf = NULL;
+    }
+    if (a.nvs) {
+        const fk_part_entry_t *nvs = fk_part_list_find(&list, 1, 0x02);
+        if (!nvs) {
+            fk_err("%s: --nvs given but the table %s has no data/nvs partition", a.nvs, a.table);
+            goto out;
+        }
+        uint8_t *img = NULL;
+        if (fk_nvs_gen_file(a.nvs, nvs->size, a.nvs_version, &img, err, sizeof err) != 0) {
+            fk_err("%s", err);
+            goto out;
+        }
+        memcpy(flash + nvs->offset, img, nvs->size);
+        free(img);
+        printf("nvs       0x%06x  %s (NVS v%d, %u bytes)\n", nvs->offset, a.nvs, a.nvs_version, nvs->size);
+    }
+    if (a.app) {
+        const fk_part_entry_t *app = first_app(&list);
+        if (!app) {
+            fk_err("%s: the table has no app partition for --app", a.table);
+            goto out;
+        }
+        if (fk_read_file(a.app, &buf, &len) != 0) goto out;
+        fk_image_info_t info;
+        if (fk_image_verify_mem(buf, len, app->offset, app->size, FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH,
+                                &info) != ESP_OK) {
+            fk_err("%s: not a valid app image for the %s slot at 0x%x: %s", a.app, app->label, app->offset,
+                   info.reason);
+            goto out;
+        }
+        char why[256];
+        if (fk_image_check_slot(&info, app->offset, app->size, why, sizeof why) != ESP_OK) {
+            if (!a.force) {
+                fk_err("%s: %s (--force to place it anyway)", a.app, why);
+                goto out;
+            }
+            fk_warn("%s: %s", a.app, why);
+        }
+        if (place(flash, a.flash_size, app->offset, buf, len, app->size, app->label, a.app)) goto out;
+        printf("%-9s 0x%06x  %s (%zu bytes)\n", app->label, app->offset, a.app, len);
+    } else {
+        fk_warn("no --app: the device has no app and will not boot");
+    }
+    if (fk_write_file_atomic(a.out, flash, a.flash_size) != 0) goto out;
+    printf("table     0x%06x  %s, %d partitions\n", a.table_offset, a.table, list.count);
+    const fk_part_entry_t *od = fk_part_list_find(&list, 1, 0x00);
+    if (od) printf("otadata   0x%06x  erased (first boot: %s)\n", od->offset,
+                   fk_part_list_find(&list, 0, 0) ? "factory" : "ota_0");
+    printf("%s: %u KB device created\n", a.out, a.flash_size / 1024);
+    rc = 0;
+out:
+    free(buf);
+    free(flash);
+    return rc;
+}

@@ -1,0 +1,276 @@
+/* flashkit device nvs: the NVS engine on the device's nvs partition, as the
+ * app would use it (nvs_flash_init_partition, nvs_open, nvs_get_* / set_*). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "nvs_flash.h"
+#include "util.h"
+
+static const char help[] =
+    "usage: flashkit device nvs DEV.img list NAMESPACE\n"
+    "       flashkit device nvs DEV.img get NAMESPACE KEY\n"
+    "       flashkit device nvs DEV.img set NAMESPACE KEY VALUE [--type T]\n"
+    "\n"
+    "Reads or writes the device's NVS partition (the first data/nvs partition)\n"
+    "with the NVS engine, as firmware does. 'get' prints the value alone.\n"
+    "\n"
+    "options:\n"
+    "  --type T              for set: string (default), u8, i8, u16, i16, u32, i32,\n"
+    "                        u64, i64, blob (VALUE in hex)\n"
+    "  --partition LABEL     another data/nvs partition\n" FK_DEVICE_COMMON_HELP;
+
+static const struct {
+    const char *name;
+    nvs_type_t type;
+} types[] = {
+    {"u8", NVS_TYPE_U8},   {"i8", NVS_TYPE_I8},   {"u16", NVS_TYPE_U16}, {"i16", NVS_TYPE_I16},
+    {"u32", NVS_TYPE_U32}, {"i32", NVS_TYPE_I32}, {"u64", NVS_TYPE_U64}, {"i64", NVS_TYPE_I64},
+    {"string", NVS_TYPE_STR}, {"blob", NVS_TYPE_BLOB},
+};
+
+static const char *type_name(nvs_type_t t)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (types[i].type == t) return types[i].name;
+    return "?";
+}
+
+/* Prints one value; returns the error. */
+static esp_err_t print_value(nvs_handle_t h, const char *key, nvs_type_t t, FILE *f)
+{
+    esp_err_t err;
+    int64_t s = 0;
+    uint64_t u = 0;
+    switch (t) {
+    case NVS_TYPE_U8: { uint8_t v; err = nvs_get_u8(h, key, &v); u = v; break; }
+    case NVS_TYPE_U16: { uint16_t v; err = nvs_get_u16(h, key, &v); u = v; break; }
+    case NVS_TYPE_U32: { uint32_t v; err = nvs_get_u32(h, key, &v); u = v; break; }
+    case NVS_TYPE_U64: err = nvs_get_u64(h, key, &u); break;
+    case NVS_TYPE_I8: { int8_t v; err = nvs_get_i8(h, key, &v); s = v; break; }
+    case NVS_TYPE_I16: { int16_t v; err = nvs_get_i16(h, key, &v); s = v; break; }
+    case NVS_TYPE_I32: { int32_t v; err = nvs_get_i32(h, key, &v); s = v; break; }
+    case NVS_TYPE_I64: err = nvs_get_i64(h, key, &s); break;
+    case NVS_TYPE_STR:
+    case NVS_TYPE_BLOB: {
+        size_t len = 0;
+        err = t == NVS_TYPE_STR ? nvs_get_str(h, key, NULL, &len) : nvs_get_blob(h, key, NULL, &len);
+        if (err != ESP_OK) return err;
+        uint8_t *buf = malloc(len + 1);
+        if (!buf) return ESP_ERR_NO_MEM;
+        err = t == NVS_TYPE_STR ? nvs_get_str(h, key, (char *)buf, &len) : nvs_get_blob(h, key, buf, &len);
+        if (err == ESP_OK) {
+            if (t == NVS_TYPE_STR)
+                fprintf(f, "%s\n", (char *)buf);
+            else {
+                for (size_t i = 0; i < len; i++) fprintf(f, "%02x", buf[i]);
+                fputc('\n', f);
+            }
+        }
+        free(buf);
+        return err;
+    }
+    default:
+        return ESP_ERR_NOT_SUPPORTED;
+    }
+    if (err != ESP_OK) return err;
+    if (t & 0x10)
+        fprintf(f, "%" PRId64 "\n", s);
+    else
+        fprintf(f, "%" PRIu64 "\n", u);
+    return ESP_OK;
+}
+
+static nvs_type_t find_type(const char *part, const char *ns, const char *key)
+{
+    nvs_type_t t = NVS_TYPE_ANY;
+    for (nvs_iterator_t it = nvs_entry_find(part, ns, NVS_TYPE_ANY); it; it = nvs_entry_next(it)) {
+        nvs_entry_info_t info;
+        nvs_entry_info(it, &info);
+        if (!strcmp(info.key, key)) {
+            t = info.type;
+            nvs_release_iterator(it);
+            break;
+        }
+    }
+    return t;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static esp_err_t set_value(nvs_handle_t h, const char *key, nvs_type_t t, const char *v, char *why, size_t wl)
+{
+    if (t == NVS_TYPE_STR) return nvs_set_str(h, key, v);
+    if (t == NVS_TYPE_BLOB) {
+        size_t n = strlen(v);
+        if (n % 2) {
+            snprintf(why, wl, "blob value must be hex digits in pairs");
+            return ESP_ERR_INVALID_ARG;
+        }
+        uint8_t *b = malloc(n / 2 + 1);
+        if (!b) return ESP_ERR_NO_MEM;
+        for (size_t i = 0; i < n / 2; i++) {
+            int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+            if (hi < 0 || lo < 0) {
+                free(b);
+                snprintf(why, wl, "blob value must be hex digits");
+                return ESP_ERR_INVALID_ARG;
+            }
+            b[i] = (uint8_t)(hi << 4 | lo);
+        }
+        esp_err_t err = nvs_set_blob(h, key, b, n / 2);
+        free(b);
+        return err;
+    }
+    char *end;
+    errno = 0;
+    bool is_signed = t & 0x10;
+    int64_t s = 0;
+    uint64_t u = 0;
+    if (is_signed) s = strtoll(v, &end, 0);
+    else u = strtoull(v, &end, 0);
+    int bits = 8 * (t & 0x0F);
+    bool range_ok = is_signed ? (bits == 64 || (s >= -(INT64_C(1) << (bits - 1)) && s < (INT64_C(1) << (bits - 1))))
+                              : (bits == 64 || u < (UINT64_C(1) << bits)) && v[0] != '-';
+    if (errno || *end || !*v || !range_ok) {
+        snprintf(why, wl, "'%s' is not a %s value", v, type_name(t));
+        return ESP_ERR_INVALID_ARG;
+    }
+    switch (t) {
+    case NVS_TYPE_U8: return nvs_set_u8(h, key, (uint8_t)u);
+    case NVS_TYPE_U16: return nvs_set_u16(h, key, (uint16_t)u);
+    case NVS_TYPE_U32: return nvs_set_u32(h, key, (uint32_t)u);
+    case NVS_TYPE_U64: return nvs_set_u64(h, key, u);
+    case NVS_TYPE_I8: return nvs_set_i8(h, key, (int8_t)s);
+    case NVS_TYPE_I16: return nvs_set_i16(h, key, (int16_t)s);
+    case NVS_TYPE_I32: return nvs_set_i32(h, key, (int32_t)s);
+    default: return nvs_set_i64(h, key, s);
+    }
+}
+
+int device_nvs(int argc, char **argv)
+{
+    fk_device_t d;
+    fk_device_init(&d);
+    const char *pos[5] = {0};
+    int npos = 0;
+    const char *part_label = NULL;
+    nvs_type_t set_type = NVS_TYPE_STR;
+    for (int i = 1; i < argc; i++) {
+        const char *v, *s = argv[i];
+        int c = fk_device_common_opt(&d, argc, argv, &i);
+        if (c < 0) return 2;
+        if (c > 0) continue;
+        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+            fputs(help, stdout);
+            return 0;
+        } else if (fk_opt_value(argc, argv, &i, "--partition", &v)) {
+            if (!(part_label = v)) return 2;
+        } else if (fk_opt_value(argc, argv, &i, "--type", &v)) {
+            if (!v) return 2;
+            set_type = NVS_TYPE_ANY;
+            for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
+                if (!strcmp(v, types[k].name) || (!strcmp(v, "str") && types[k].type == NVS_TYPE_STR))
+                    set_type = types[k].type;
+            if (set_type == NVS_TYPE_ANY) {
+                fk_err("--type %s: expected string, blob, u8, i8, u16, i16, u32, i32, u64 or i64", v);
+                return 2;
+            }
+        } else if (s[0] == '-' && s[1]) {
+            fk_err("device nvs: unknown option %s (see --help)", s);
+            return 2;
+        } else if (npos < 5) {
+            pos[npos++] = s;
+        } else {
+            fk_err("device nvs: too many arguments (see --help)");
+            return 2;
+        }
+    }
+    const char *path = pos[0], *op = pos[1], *ns = pos[2], *key = pos[3], *val = pos[4];
+    int need = !op ? 99 : !strcmp(op, "list") ? 3 : !strcmp(op, "get") ? 4 : !strcmp(op, "set") ? 5 : 99;
+    if (!path || need == 99 || npos != need) {
+        fk_err("device nvs: expected DEV.img list NAMESPACE | get NAMESPACE KEY | set NAMESPACE KEY VALUE");
+        return 2;
+    }
+    if (strlen(ns) > 15 || (key && strlen(key) > 15)) {
+        fk_err("device nvs: namespace and key names are at most 15 characters");
+        return 2;
+    }
+    if (fk_device_open(&d, path) != 0) return 1;
+    int rc = 1;
+    const esp_partition_t *p = part_label
+                                   ? esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS,
+                                                              part_label)
+                                   : esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS,
+                                                              NULL);
+    if (!p) {
+        fk_err("%s: no data/nvs partition%s%s in the partition table", path, part_label ? " labelled " : "",
+               part_label ? part_label : "");
+        goto out;
+    }
+    esp_err_t err = nvs_flash_init_partition(p->label);
+    if (err != ESP_OK) {
+        if (fk_device_power_lost(&d)) goto cut;
+        fk_err("%s: NVS partition '%s' at 0x%x cannot be mounted: %s", path, p->label, p->address,
+               esp_err_to_name(err));
+        goto out;
+    }
+    nvs_handle_t h;
+    err = nvs_open_from_partition(p->label, ns, !strcmp(op, "set") ? NVS_READWRITE : NVS_READONLY, &h);
+    if (err != ESP_OK) {
+        if (fk_device_power_lost(&d)) goto cut;
+        fk_err("%s: namespace '%s': %s", path, ns,
+               err == ESP_ERR_NVS_NOT_FOUND ? "not found in the NVS partition" : esp_err_to_name(err));
+        goto deinit;
+    }
+    if (!strcmp(op, "list")) {
+        int n = 0;
+        for (nvs_iterator_t it = nvs_entry_find(p->label, ns, NVS_TYPE_ANY); it; it = nvs_entry_next(it)) {
+            nvs_entry_info_t info;
+            nvs_entry_info(it, &info);
+            printf("%-15s %-6s ", info.key, type_name(info.type));
+            if (print_value(h, info.key, info.type, stdout) != ESP_OK) printf("(unreadable)\n");
+            n++;
+        }
+        if (!n) printf("(namespace '%s' is empty)\n", ns);
+        rc = 0;
+    } else if (!strcmp(op, "get")) {
+        nvs_type_t t = find_type(p->label, ns, key);
+        if (t == NVS_TYPE_ANY) {
+            fk_err("%s: key '%s' not found in namespace '%s'", path, key, ns);
+        } else if ((err = print_value(h, key, t, stdout)) != ESP_OK) {
+            fk_err("%s: %s/%s: %s", path, ns, key, esp_err_to_name(err));
+        } else {
+            rc = 0;
+        }
+    } else {
+        char why[128] = "";
+        err = set_value(h, key, set_type, val, why, sizeof why);
+        if (err == ESP_OK) err = nvs_commit(h);
+        if (err != ESP_OK) {
+            nvs_close(h);
+            if (fk_device_power_lost(&d)) goto cut;
+            fk_err("%s: set %s/%s: %s", path, ns, key, why[0] ? why : esp_err_to_name(err));
+            goto deinit;
+        }
+        printf("%s/%s = %s (%s)\n", ns, key, val, type_name(set_type));
+        rc = 0;
+    }
+    nvs_close(h);
+deinit:
+    nvs_flash_deinit_partition(p->label);
+    goto out;
+cut:
+    rc = FK_DEVICE_EXIT_POWER_CUT;
+out:
+    fk_device_close(&d);
+    return rc;
+}
