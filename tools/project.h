@@ -123,5 +123,7 @@ int fk_project_new(const fk_new_opts_t *o, char *err, size_t errlen);
 extern const char fk_project_kconfig[];
 /* True if NAME (with CONFIG_) is an option of that Kconfig. */
 bool fk_kconfig_has(const char *name);
+/* Which choice block of that Kconfig NAME is a member of (1..), 0 if none. */
+int fk_kconfig_choice_of(const char *name);
 
 #endif

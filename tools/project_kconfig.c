@@ -189,3 +189,21 @@ bool fk_kconfig_has(const char *name)
     }
     return false;
 }
+
+/* Index of the "choice" block NAME belongs to (counting from 1), 0 if none. */
+int fk_kconfig_choice_of(const char *name)
+{
+    if (strncmp(name, "CONFIG_", 7) == 0) name += 7;
+    size_t n = strlen(name);
+    int choice = 0, inside = 0;
+    for (const char *s = fk_project_kconfig; *s; s += strcspn(s, "\n"), s += *s == '\n') {
+        if (!strncmp(s, "choice", 6)) {
+            inside = ++choice;
+        } else if (!strncmp(s, "endchoice", 9)) {
+            inside = 0;
+        } else if (inside && !strncmp(s, "config ", 7) && !strncmp(s + 7, name, n) && s[7 + n] == '\n') {
+            return inside;
+        }
+    }
+    return 0;
+}

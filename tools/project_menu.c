@@ -100,10 +100,9 @@ static char *read_text(const char *path, bool *missing)
     return (char *)d;
 }
 
-/* "CONFIG_X=..." or "# CONFIG_X is not set" -> CONFIG_X (static buffer). */
-static const char *line_symbol(const char *s, size_t n)
+/* "CONFIG_X=..." or "# CONFIG_X is not set" -> CONFIG_X in name[128]. */
+static const char *line_symbol(const char *s, size_t n, char *name)
 {
-    static char name[128];
     if (n >= 2 && s[0] == '#' && s[1] == ' ') {
         s += 2;
         n -= 2;
@@ -115,7 +114,7 @@ static const char *line_symbol(const char *s, size_t n)
         if (!eq) return NULL;
         n = (size_t)(eq - s);
     }
-    if (n < 8 || n >= sizeof name || strncmp(s, "CONFIG_", 7) != 0) return NULL;
+    if (n < 8 || n >= 128 || strncmp(s, "CONFIG_", 7) != 0) return NULL;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[i]) && s[i] != '_') return NULL;
     memcpy(name, s, n);
@@ -127,7 +126,9 @@ static bool text_has_symbol(const char *text, const char *sym)
 {
     for (const char *s = text; *s;) {
         size_t n = strcspn(s, "\n");
-        const char *t = line_symbol(s, n);
+        size_t m = n && s[n - 1] == '\r' ? n - 1 : n;
+        char buf[128];
+        const char *t = line_symbol(s, m, buf);
         if (t && !strcmp(t, sym)) return true;
         s += n;
         if (*s) s++;
@@ -146,11 +147,10 @@ char *fk_kconfig_merge_unknown(const char *kconfig_out, const char *orig)
     for (const char *s = orig ? orig : ""; *s;) {
         size_t n = strcspn(s, "\n");
         size_t m = n && s[n - 1] == '\r' ? n - 1 : n;
-        const char *sym = line_symbol(s, m);
+        char name[128];
+        const char *sym = line_symbol(s, m, name);
         /* The last line for a symbol wins in Kconfig; keep only that one. */
         if (sym && !fk_kconfig_has(sym)) {
-            char name[128];
-            snprintf(name, sizeof name, "%s", sym);
             const char *rest = s + n;
             if (!text_has_symbol(*rest ? rest + 1 : rest, name)) {
                 if (!header) {
@@ -249,7 +249,24 @@ out:
     return rc;
 }
 
-/* Drops from base every line that sets a symbol which add sets again. */
+/* True if add picks an alternative of choice block c (a line CONFIG_X=y). */
+static bool text_picks_choice(const char *text, int c)
+{
+    for (const char *s = text; *s;) {
+        size_t n = strcspn(s, "\n");
+        size_t m = n && s[n - 1] == '\r' ? n - 1 : n;
+        char buf[128];
+        const char *t = line_symbol(s, m, buf);
+        if (t && fk_kconfig_choice_of(t) == c && m >= 2 && !strncmp(s + m - 2, "=y", 2)) return true;
+        s += n;
+        if (*s) s++;
+    }
+    return false;
+}
+
+/* Drops from base every line that sets a symbol which add sets again, and
+ * the other alternatives of a choice that add picks (so that kconfig does
+ * not warn about a changed choice). */
 static char *overlay(const char *base, const char *add)
 {
     char *buf = NULL;
@@ -259,8 +276,11 @@ static char *overlay(const char *base, const char *add)
     for (const char *s = base ? base : ""; *s;) {
         size_t n = strcspn(s, "\n");
         size_t m = n && s[n - 1] == '\r' ? n - 1 : n;
-        const char *sym = line_symbol(s, m);
-        if (!sym || !add || !text_has_symbol(add, sym)) fprintf(f, "%.*s\n", (int)m, s);
+        char name[128];
+        const char *sym = line_symbol(s, m, name);
+        int c = sym ? fk_kconfig_choice_of(sym) : 0;
+        bool drop = sym && add && (text_has_symbol(add, sym) || (c && text_picks_choice(add, c)));
+        if (!drop) fprintf(f, "%.*s\n", (int)m, s);
         s += n;
         if (*s) s++;
     }
