@@ -122,10 +122,20 @@ static const char *verdict(const uint8_t *buf, size_t len, unsigned checks, char
     return out;
 }
 
+/* An SDK 3.x app carries flash-mapped code in the image itself (a ROM image
+ * cannot) and ends with its SHA-256; either sign is enough, so a corrupted
+ * hash is still reported as an app's bad hash. */
+static bool is_sdk3_app(const fk_image_view_t *v)
+{
+    if (v->chip != FK_CHIP_ESP8266 || v->version != 1) return false;
+    bool flash_code = v->nsegs > 0 && v->seg[0].addr >= FK_IMAGE_IROM_BASE;
+    return flash_code || (v->sha_present && v->sha_valid);
+}
+
 static void print_info_text(const char *path, const uint8_t *buf, size_t len, const fk_image_view_t *v)
 {
     fk_image_view_print_esptool(stdout, v);
-    bool sdk3 = v->chip == FK_CHIP_ESP8266 && v->version == 1 && v->sha_present && v->sha_valid;
+    bool sdk3 = is_sdk3_app(v);
     bool esp32_table = v->chip == FK_CHIP_ESP32 || sdk3;
     printf("\nFile: %s (%zu bytes)\n", path, len);
     printf("Chip: %s%s\n", v->chip == FK_CHIP_ESP32 ? "esp32" : "esp8266", v->chip_detected ? " (guessed from the bytes)" : "");
@@ -212,7 +222,7 @@ static void print_info_json(const char *path, const uint8_t *buf, size_t len, co
         printf(",\"esptool_exit_code\":%d}\n", v->status);
         return;
     }
-    bool sdk3 = v->chip == FK_CHIP_ESP8266 && v->version == 1 && v->sha_present && v->sha_valid;
+    bool sdk3 = is_sdk3_app(v);
     bool esp32_table = v->chip == FK_CHIP_ESP32 || sdk3;
     printf(",\"ok\":true,\"image_version\":%d,\"sdk3_app\":%s,\"entry\":%u", v->version, sdk3 ? "true" : "false", v->entry);
     printf(",\"flash_mode\":\"%s\",\"flash_freq\":\"%s\",\"flash_size\":\"%s\"", fk_image_mode_name(v->flash_mode),

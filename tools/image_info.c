@@ -232,7 +232,7 @@ static bool fits(const fk_image_view_t *v)
     if (v->status != FK_INFO_OK) return false;
     if (v->chip == FK_CHIP_ESP32) return v->file_len == v->end + (v->append_digest ? 32u : 0u);
     if (v->version == 2) return v->v2_crc_present;
-    return v->file_len == v->end || (v->sha_present && v->sha_valid && v->file_len == v->end + 32u);
+    return v->file_len == v->end || v->file_len == v->end + 32u;
 }
 
 void fk_image_view_parse(const uint8_t *buf, size_t len, int chip, fk_image_view_t *v)
