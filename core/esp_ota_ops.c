@@ -201,6 +201,14 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
      * bytes beyond what was written was not fully received, whatever those
      * bytes happen to be. */
     uint32_t need = info.image_len > info.data_end ? info.image_len : info.data_end;
+    if (info.nsegs) {
+        /* Verification may stop at a segment header read from flash past the
+         * data: that too means the stream ended early. */
+        const fk_image_segment_t *sg = &info.seg[info.nsegs - 1];
+        uint32_t end = sg->file_offs + 8u;
+        if (sg->data_len <= done.part->size) end += sg->data_len;
+        if (end > need) need = end;
+    }
     if (need > done.wrote) {
         size_t at = err_put(0, "incomplete image: it needs ");
         at = err_hex(at, need);
