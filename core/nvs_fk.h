@@ -31,6 +31,11 @@
 #ifndef FK_NVS_MAX_ITERATORS
 #define FK_NVS_MAX_ITERATORS 4
 #endif
+/* Wear levelling: every this-many page activations, garbage collection takes
+ * the oldest page rather than the emptiest (0 = never, as ESP-IDF). */
+#ifndef FK_NVS_WEAR_PERIOD
+#define FK_NVS_WEAR_PERIOD 8
+#endif
 /* Format written to a partition that holds no pages yet: 1 (v1, page version
  * 0xFF, what ESP8266 RTOS SDK 3.x release firmware reads) or 2 (v2, 0xFE,
  * multi-page blobs; SDK master and ESP-IDF). A partition that already holds

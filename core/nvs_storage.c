@@ -103,7 +103,11 @@ static esp_err_t copy_live_items(nvs_part_t *p, uint16_t dst, uint16_t src)
     return ESP_OK;
 }
 
-static int gc_victim(const nvs_part_t *p, unsigned *reclaim)
+/* The page with the most reclaimable entries (spec 9.5). Every
+ * FK_NVS_WEAR_PERIOD-th page activation takes the oldest page instead, if it
+ * can give `need` entries: otherwise a page of settings written once is never
+ * erased and the others wear out faster. */
+static int gc_victim(const nvs_part_t *p, unsigned need, unsigned *reclaim)
 {
     int best = -1;
     *reclaim = 0;
@@ -111,6 +115,10 @@ static int gc_victim(const nvs_part_t *p, unsigned *reclaim)
         const nvs_page_t *pg = &p->pg[p->used[i]];
         if (pg->state != PS_FULL && pg->state != PS_ACTIVE) continue;
         unsigned r = NVS_ENTRY_COUNT - pg->used;
+        if (FK_NVS_WEAR_PERIOD && p->next_seq % FK_NVS_WEAR_PERIOD == 0 && r >= need && need) {
+            *reclaim = r;
+            return p->used[i];
+        }
         if (r > *reclaim) {
             *reclaim = r;
             best = p->used[i];
@@ -127,7 +135,7 @@ static esp_err_t request_new_page(nvs_part_t *p, unsigned need)
     if (p->nfree >= 2) return activate_free_page(p);
     if (p->nfree == 0) return ESP_ERR_NVS_INVALID_STATE;
     unsigned reclaim;
-    int victim = gc_victim(p, &reclaim);
+    int victim = gc_victim(p, need, &reclaim);
     if (victim < 0 || reclaim < need) return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
     esp_err_t err = activate_free_page(p);
     if (err != ESP_OK) return err;
@@ -526,7 +534,7 @@ uint32_t nvs_max_item_bytes(const nvs_part_t *p)
     if (!p->read_only) {
         unsigned reclaim = 0;
         if (p->nfree >= 2) reclaim = NVS_ENTRY_COUNT;
-        else if (p->nfree == 1) gc_victim(p, &reclaim);
+        else if (p->nfree == 1) gc_victim(p, 0, &reclaim);
         if (reclaim > best) best = reclaim;
     } else {
         best = 0;

@@ -10,15 +10,18 @@ int main(void)
     long total = 0, recovery = 0;
     for (int mode = 0; mode < 2; mode++) {
         for (uint8_t v = 1; v <= 2; v++) {
-            for (int s = 0; s < 2; s++) {
+            for (int s = 0; s < 3; s++) {
+                /* The third run: large values on a small partition kept nearly full. */
+                int heavy = s == 2;
+                uint32_t size = heavy ? 0x4000 : sizes[s];
                 pc_stats_t st;
                 memset(&st, 0, sizeof st);
-                pc_run(sizes[s], v, 0xBADC0DEu + v * 31u + (uint32_t)s, 3000, 1,
-                       (fk_cut_mode_t)mode, true, &st);
-                printf("power cut %s, v%u, %u pages: %ld ops (%ld with a sector erase), "
-                       "%ld cut points, %ld more cuts inside recovery\n",
-                       mode ? "torn" : "atomic", v, sizes[s] / 4096, st.ops, st.gc_ops, st.points,
-                       st.recovery_cuts);
+                pc_run(size, v, 0xBADC0DEu + v * 31u + (uint32_t)s, 3000, 1,
+                       (fk_cut_mode_t)mode, true, heavy, &st);
+                printf("power cut %s, v%u%s, %u pages: %ld ops (%ld with a sector erase, %ld refused "
+                       "for space), %ld cut points, %ld more cuts inside recovery\n",
+                       mode ? "torn" : "atomic", v, heavy ? " large values" : "", size / 4096,
+                       st.ops, st.gc_ops, st.refused, st.points, st.recovery_cuts);
                 fflush(stdout);
                 total += st.points;
                 recovery += st.recovery_cuts;

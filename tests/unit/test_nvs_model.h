@@ -48,6 +48,7 @@ typedef struct {
     bool h_open[M_NS];
     uint32_t rng;
     uint8_t *ws;
+    int heavy; /* larger values: the partition runs full */
 } mctx_t;
 
 static inline uint32_t m_rand(uint32_t *s)
@@ -122,6 +123,7 @@ static inline size_t m_max_var(const mctx_t *c, bool blob)
     size_t lim = c->version == 1 ? 1984 : (blob ? (pages - 1) * 4000 : 4000);
     size_t scale = pages * 300;
     if (blob && c->version == 2 && pages >= 6) scale = pages * 1000;
+    if (c->heavy) scale *= 6;
     return lim < scale ? lim : scale;
 }
 
@@ -161,8 +163,8 @@ static inline void m_gen(mctx_t *c, int step, mop_t *op)
     size_t max = m_max_var(c, blob);
     size_t len;
     uint32_t sz = m_rand(&c->rng) % 100;
-    if (sz < 70) len = m_rand(&c->rng) % 40;
-    else if (sz < 95) len = m_rand(&c->rng) % 300;
+    if ((int)sz < 70 - 40 * c->heavy) len = m_rand(&c->rng) % 40;
+    else if ((int)sz < 95 - 40 * c->heavy) len = m_rand(&c->rng) % 300;
     else len = m_rand(&c->rng) % (max + 1);
     if (len > max) len = max;
     op->type = blob ? NVS_TYPE_BLOB : NVS_TYPE_STR;

@@ -21,13 +21,18 @@ int main(void)
     int stride = s && atoi(s) > 0 ? atoi(s) : PC_DEFAULT_STRIDE;
     long total = 0;
     for (int mode = 0; mode < 2; mode++) {
-        for (uint8_t v = 1; v <= 2; v++) {
+        for (int run = 0; run < 3; run++) {
+            /* v1, v2, and v2 with large values on a partition kept nearly full. */
+            uint8_t v = run == 0 ? 1 : 2;
+            int heavy = run == 2;
             pc_stats_t st;
             memset(&st, 0, sizeof st);
-            pc_run(0x4000, v, 0xC0FFEEu + v, 2000, stride, (fk_cut_mode_t)mode, false, &st);
-            printf("power cut %s, v%u, 4 pages: %ld ops (%ld with a sector erase), %ld cut points run "
-                   "(stride %d, %ld skipped)\n",
-                   mode ? "torn" : "atomic", v, st.ops, st.gc_ops, st.points, stride, st.skipped);
+            pc_run(0x4000, v, 0xC0FFEEu + (uint32_t)run, heavy ? 600 : 2000, stride,
+                   (fk_cut_mode_t)mode, false, heavy, &st);
+            printf("power cut %s, v%u%s, 4 pages: %ld ops (%ld with a sector erase, %ld refused for "
+                   "space), %ld cut points run (stride %d, %ld skipped)\n",
+                   mode ? "torn" : "atomic", v, heavy ? " large values" : "", st.ops, st.gc_ops,
+                   st.refused, st.points, stride, st.skipped);
             total += st.points;
         }
     }

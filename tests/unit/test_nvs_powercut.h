@@ -14,6 +14,7 @@ typedef struct {
     long skipped;      /* cut points left out by the stride */
     long recovery_cuts; /* extra cuts during the recovering mount */
     long gc_ops;       /* operations that erased a sector */
+    long refused;      /* sets refused for space (the partition was full) */
 } pc_stats_t;
 
 static inline void pc_remount(mctx_t *c, const model_t *m, const uint8_t *image)
@@ -60,10 +61,11 @@ static inline esp_err_t pc_recover(mctx_t *c, bool cut_recovery, uint32_t seed, 
 }
 
 static inline void pc_run(uint32_t size, uint8_t version, uint32_t seed, int nops, int stride,
-                          fk_cut_mode_t mode, bool cut_recovery, pc_stats_t *st)
+                          fk_cut_mode_t mode, bool cut_recovery, int heavy, pc_stats_t *st)
 {
     mctx_t c;
     CHECK_EQ(m_ctx_init(&c, size, version, seed), 0);
+    c.heavy = heavy;
     model_t m, before;
     memset(&m, 0, sizeof m);
     memset(&before, 0, sizeof before);
@@ -92,6 +94,7 @@ static inline void pc_run(uint32_t size, uint8_t version, uint32_t seed, int nop
             fprintf(stderr, "step %d: %s\n", step, esp_err_to_name(err));
         CHECK(err == ESP_OK || (op.kind == OP_SET && err == ESP_ERR_NVS_NOT_ENOUGH_SPACE));
         if (err == ESP_OK) model_apply(&m, &op);
+        else st->refused++;
         memcpy(next, c.emu.mem, size);
 
         for (uint64_t j = 1; j <= n; j++) {
