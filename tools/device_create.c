@@ -1,6 +1,8 @@
 /* flashkit device create: a whole flash image, as `make flash` leaves a chip. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "device.h"
 #include "esp_image_format.h"
@@ -26,9 +28,13 @@ static const char help[] =
     "  --nvs CREDS.csv       NVS key/value CSV (nvs_partition_gen.py format)\n"
     "  --nvs-version 1|2     NVS format: 1 (default, ESP8266 SDK 3.x) or 2\n"
     "  --bootloader BL.bin   raw bytes to place at 0x0\n"
-    "  --force               accept an app linked for another slot\n";
+    "  --force               accept an app linked for another slot\n"
+    "  --power-cut N[:torn]  power fails at the N-th sector erase or write while\n"
+    "                        flashing (exit status 3: a half-flashed device)\n"
+    "  --seed S              randomness of a torn cut\n";
 
 typedef struct {
+    fk_device_t dev; /* only its --power-cut / --seed are used */
     const char *out, *table, *app, *nvs, *bootloader;
     uint32_t flash_size, table_offset;
     int nvs_version;
@@ -38,11 +44,13 @@ typedef struct {
 static int parse(int argc, char **argv, create_args_t *a)
 {
     memset(a, 0, sizeof *a);
+    fk_device_init(&a->dev);
     a->flash_size = 4u << 20;
     a->table_offset = FK_PART_DEFAULT_OFFSET;
     a->nvs_version = 1;
     for (int i = 1; i < argc; i++) {
         const char *v, *s = argv[i];
+        int c;
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
             fputs(help, stdout);
             return 1;
@@ -75,6 +83,8 @@ static int parse(int argc, char **argv, create_args_t *a)
             a->nvs_version = v[strlen(v) - 1] - '0';
         } else if (!strcmp(s, "--force")) {
             a->force = true;
+        } else if ((c = fk_device_common_opt(&a->dev, argc, argv, &i)) != 0) {
+            if (c < 0) return -1;
         } else if (s[0] == '-' && s[1]) {
             fk_err("device create: unknown option %s (see --help)", s);
             return -1;
@@ -101,6 +111,56 @@ static int place(uint8_t *flash, uint32_t flash_size, uint32_t addr, const uint8
     }
     memcpy(flash + addr, data, len);
     return 0;
+}
+
+/* Programs the assembled flash into a new device file as esptool would
+ * (erase, then write, sector by sector, skipping erased ones), so a power
+ * cut leaves a half-flashed device. The file appears under its name only
+ * when done (or cut). Returns 0, FK_DEVICE_EXIT_POWER_CUT or -1. */
+static int program(create_args_t *a, const uint8_t *flash)
+{
+    size_t n = strlen(a->out) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) return -1;
+    snprintf(tmp, n, "%s.tmpXXXXXX", a->out);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fk_err("%s: cannot create: %s", a->out, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    close(fd);
+    fk_emu_t emu;
+    if (fk_emu_open_file(&emu, tmp, a->flash_size, true) != 0) {
+        fk_err("%s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    if (a->dev.cut_n) fk_emu_set_cut(&emu, a->dev.cut_n, a->dev.cut_mode, a->dev.seed);
+    int rc = 0;
+    for (uint32_t at = 0; at < a->flash_size && rc == 0; at += FK_SECTOR_SIZE) {
+        const uint8_t *sec = flash + at;
+        uint32_t k = 0;
+        while (k < FK_SECTOR_SIZE && sec[k] == 0xFF) k++;
+        if (k == FK_SECTOR_SIZE) continue;
+        if (fk_flash_erase_range(&emu.flash, at, FK_SECTOR_SIZE) != ESP_OK ||
+            fk_flash_write(&emu.flash, at, sec, FK_SECTOR_SIZE) != ESP_OK)
+            rc = emu.powered_off ? FK_DEVICE_EXIT_POWER_CUT : -1;
+    }
+    if (rc == FK_DEVICE_EXIT_POWER_CUT) {
+        a->dev.path = a->out;
+        a->dev.emu.powered_off = true;
+        fk_device_power_lost(&a->dev);
+    }
+    fk_emu_close(&emu);
+    if (rc >= 0 && rename(tmp, a->out) != 0) {
+        fk_err("%s: %s", a->out, strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0) unlink(tmp);
+    free(tmp);
+    return rc;
 }
 
 static const fk_part_entry_t *first_app(const fk_part_list_t *l)
@@ -192,7 +252,11 @@ int device_create(int argc, char **argv)
     } else {
         fk_warn("no --app: the device has no app and will not boot");
     }
-    if (fk_write_file_atomic(a.out, flash, a.flash_size) != 0) goto out;
+    int pr = program(&a, flash);
+    if (pr != 0) {
+        rc = pr > 0 ? pr : 1;
+        goto out;
+    }
     printf("table     0x%06x  %s, %d partitions\n", a.table_offset, a.table, list.count);
     const fk_part_entry_t *od = fk_part_list_find(&list, 1, 0x00);
     if (od) printf("otadata   0x%06x  erased (first boot: %s)\n", od->offset,
