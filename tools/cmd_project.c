@@ -111,6 +111,9 @@ int cmd_new(int argc, char **argv)
             fk_err("new: one project name only ('%s' and '%s')", o.name, argv[i]);
             return 2;
         } else {
+            /* "demo/" from shell completion names the same folder. */
+            size_t n = strlen(argv[i]);
+            while (n > 1 && argv[i][n - 1] == '/') argv[i][--n] = 0;
             o.name = argv[i];
         }
     }

@@ -245,7 +245,11 @@ int fk_project_load(fk_project_t *p, const char *dir, fk_msgs_t *m)
     char err[512];
     p->cfg = fk_sdkconfig_load(p->sdk_name, err, sizeof err);
     if (!p->cfg) {
-        fk_msgs_add(m, "%s", err);
+        char *defaults = fk_path_join(dir, "sdkconfig.defaults");
+        struct stat st;
+        bool hint = defaults && errno == ENOENT && stat(defaults, &st) == 0;
+        fk_msgs_add(m, "%s%s", err, hint ? " (make it from sdkconfig.defaults with `flashkit defconfig`)" : "");
+        free(defaults);
         return -1;
     }
     read_flash_size(p, m);

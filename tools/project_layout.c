@@ -223,8 +223,13 @@ static void check_nvs(const fk_project_t *p, fk_layout_t *lay, fk_msgs_t *m)
         fk_msgs_add(m, "%s: cannot be read", p->nvs_name);
         return;
     }
-    int rc = fk_nvs_gen_text((const char *)text, len, p->nvs_name, p->dir, e->size, p->nvs_version,
+    /* `file` rows are read from the CSV's folder, as `flashkit nvs gen` does. */
+    char *base = strdup(p->nvs_csv);
+    char *slash = base ? strrchr(base, '/') : NULL;
+    if (slash) *slash = 0;
+    int rc = fk_nvs_gen_text((const char *)text, len, p->nvs_name, slash ? base : ".", e->size, p->nvs_version,
                              &lay->nvs_image, err, sizeof err);
+    free(base);
     free(text);
     if (rc != 0) {
         lay->nvs_image = NULL;
@@ -245,7 +250,7 @@ int fk_layout_check(const fk_project_t *p, fk_layout_t *lay, fk_msgs_t *m)
 
     char *text = load_table_text(p, m);
     if (!text) return m->n - before;
-    char err[1024];
+    char err[1024], err2[1024];
     int rc = fk_part_parse_csv(text, &lay->opts, &lay->rows, err, sizeof err);
     if (rc != 0) {
         /* Tell a table-offset clash (named on both sides) from a CSV error:
@@ -253,7 +258,7 @@ int fk_layout_check(const fk_project_t *p, fk_layout_t *lay, fk_msgs_t *m)
         fk_part_opts_t o2 = lay->opts;
         o2.table_offset = 0;
         o2.verify = false;
-        if (fk_part_parse_csv(text, &o2, &lay->rows, err + 512, 512) != 0) {
+        if (fk_part_parse_csv(text, &o2, &lay->rows, err2, sizeof err2) != 0) {
             add_table_error(p, err, m);
             lay->rows.count = 0;
             free(text);
@@ -262,7 +267,7 @@ int fk_layout_check(const fk_project_t *p, fk_layout_t *lay, fk_msgs_t *m)
         int n0 = m->n;
         check_table_offset(p, lay, m);
         if (m->n == n0) add_table_error(p, err, m);
-        else if (fk_part_verify(&lay->rows, &o2, err, 512) != 0) add_table_error(p, err, m);
+        else if (fk_part_verify(&lay->rows, &o2, err2, sizeof err2) != 0) add_table_error(p, err2, m);
     } else {
         check_table_offset(p, lay, m);
     }
