@@ -11,7 +11,10 @@ uint8_t nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
     h = (h ^ ns) * 16777619u;
     for (unsigned i = 0; i < NVS_KEY_MAX && key[i]; i++) h = (h ^ (uint8_t)key[i]) * 16777619u;
     h = (h ^ chunk) * 16777619u;
-    return (uint8_t)((h ^ (h >> 16)) % 255u);
+    h ^= h >> 15; /* FNV's low bits mix poorly for keys differing at the end */
+    h *= 0x2C1B3C6Du;
+    h ^= h >> 13;
+    return (uint8_t)(h % 255u);
 }
 
 uint32_t nvs_page_addr(const nvs_part_t *p, uint16_t page)
@@ -206,7 +209,7 @@ esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
                                   pg->bitmap, sizeof pg->bitmap);
     if (err != ESP_OK) return err;
     memset(pg->tag, NVS_TAG_NONE, sizeof pg->tag);
-    pg->used = pg->erased = 0;
+    pg->used = pg->erased = pg->chunks = 0;
     int last = -1;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
         unsigned st = nvs_bitmap_get(pg->bitmap, i);
@@ -253,6 +256,11 @@ esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
         err = drop_older_duplicate(p, page, i, &e, tag);
         if (err != ESP_OK) return err;
         pg->tag[i] = tag;
+        /* Namespace indices in use (spec 9.3 point 4); items without a
+         * namespace entry keep theirs reserved too. */
+        uint8_t ns = e.ns == 0 && e.type == NVS_ITEM_U8 ? e.data[0] : e.ns;
+        p->ns_used[ns / 8] |= (uint8_t)(1u << (ns % 8));
+        if (e.type == NVS_ITEM_BLOB_DATA && pg->chunks < 255) pg->chunks++;
         i += span;
     }
     if (active) {

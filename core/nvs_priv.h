@@ -28,6 +28,7 @@ typedef struct {
     uint8_t next_free; /* first entry never written (126 = none) */
     uint8_t used;      /* WRITTEN entries */
     uint8_t erased;    /* ERASED entries */
+    uint8_t chunks;    /* BLOB_DATA items seen by the last load (orphan check) */
     uint8_t bitmap[32];
     uint8_t tag[NVS_ENTRY_COUNT];
 } nvs_page_t;

@@ -160,7 +160,9 @@ esp_err_t nvs_find(nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, uin
         unsigned end = items_end(pg);
         const uint8_t *t = pg->tag;
         for (unsigned i = 0; i < end; i++) {
-            if (t[i] != tag) continue;
+            const uint8_t *hit = memchr(t + i, tag, end - i);
+            if (!hit) break;
+            i = (unsigned)(hit - t);
             if (skip && skip->page == page && skip->idx == i) continue;
             nvs_entry_t e;
             esp_err_t err = nvs_read_entry(p, page, i, &e);
@@ -656,23 +658,19 @@ static esp_err_t finish_gc(nvs_part_t *p)
     return err;
 }
 
-/* Spec 9.3 points 4-5: the namespace indices in use, and v2 blob chunks
- * that no index claims (a blob write or erase that was cut). */
-static esp_err_t scan_items(nvs_part_t *p)
+/* Spec 9.3 point 5: v2 blob chunks that no index claims (a blob write or
+ * erase that was cut). */
+static esp_err_t drop_orphan_chunks(nvs_part_t *p)
 {
-    memset(p->ns_used, 0, sizeof p->ns_used);
-    p->ns_used[0] |= 1;
-    p->ns_used[31] |= 0x80;
     for (unsigned u = 0; u < p->nused; u++) {
         uint16_t page = p->used[u];
         nvs_page_t *pg = &p->pg[page];
+        if (!pg->chunks) continue;
         for (unsigned i = 0; i < items_end(pg); i++) {
             if (pg->tag[i] == NVS_TAG_NONE) continue;
             nvs_entry_t e;
             esp_err_t err = nvs_read_entry(p, page, i, &e);
             if (err != ESP_OK) return err;
-            uint8_t ns = e.ns == 0 && e.type == NVS_ITEM_U8 ? e.data[0] : e.ns;
-            p->ns_used[ns / 8] |= (uint8_t)(1u << (ns % 8));
             if (e.type != NVS_ITEM_BLOB_DATA) continue;
             nvs_loc_t ix;
             err = nvs_find(p, e.ns, NVS_ITEM_BLOB_IDX, e.key, NVS_CHUNK_ANY, NULL, &ix);
@@ -716,6 +714,9 @@ esp_err_t nvs_storage_mount(nvs_part_t *p, uint8_t want_version)
     p->version = p->nused ? (any_v1 ? NVS_VERSION_V1 : NVS_VERSION_V2) : want_version;
     p->next_seq = p->nused ? p->pg[p->used[p->nused - 1]].seq + 1 : 0;
 
+    memset(p->ns_used, 0, sizeof p->ns_used);
+    p->ns_used[0] |= 1;    /* 0: the namespace table itself */
+    p->ns_used[31] |= 0x80; /* 255: "any" */
     for (unsigned u = 0; u < p->nused; u++) {
         err = nvs_page_load(p, p->used[u]);
         if (err != ESP_OK) return err;
@@ -731,5 +732,5 @@ esp_err_t nvs_storage_mount(nvs_part_t *p, uint8_t want_version)
         err = activate_free_page(p);
         if (err != ESP_OK) return err;
     }
-    return scan_items(p);
+    return drop_orphan_chunks(p);
 }
