@@ -5,11 +5,12 @@
 # 20 bits matter (0x10000 and 0x110000 give the same image). Environment:
 # APP_SIZE (slot size, default 0xF0000), FLASH_MODE (dio), FLASH_FREQ (40m),
 # FLASH_SIZE (4MB), ELF_OUT (keep the ELF there), SOURCE_DATE_EPOCH (fixes
-# the descriptor's time/date, for reproducible images).
+# the descriptor's time/date, for reproducible images). The descriptor's
+# app_elf_sha256 is filled with the ELF's SHA-256, as ESP-IDF builds do.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ $# -lt 3 || $# -gt 4 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   [[ $# -ge 1 && ( $1 == -h || $1 == --help ) ]] && exit 0
   exit 2
 fi
@@ -39,6 +40,6 @@ xtensa-lx106-elf-gcc -std=c11 -Os -mlongcalls -mtext-section-literals -nostdlib 
   -I"$root/core" -DAPP_VERSION="\"$version\"" -T "$tmp/app.ld" \
   "$root/examples/firmware/app.c" -o "$tmp/app.elf"
 "$flashkit" image make --chip esp8266 --flash_mode "${FLASH_MODE:-dio}" --flash_freq "${FLASH_FREQ:-40m}" \
-  --flash_size "${FLASH_SIZE:-4MB}" --version=3 "$tmp/app.elf" -o "$out" >/dev/null
+  --flash_size "${FLASH_SIZE:-4MB}" --version=3 --elf-sha256 "$tmp/app.elf" -o "$out" >/dev/null
 [[ -n ${ELF_OUT:-} ]] && cp "$tmp/app.elf" "$ELF_OUT"
 echo "build-firmware: $out: version $version, linked for flash offset $(printf '0x%x' $low) (mod 1 MiB), $(stat -c %s "$out") bytes"

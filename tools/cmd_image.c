@@ -50,7 +50,11 @@ static const char make_help[] =
     "literal `elf2image` word), so its argument list can be pasted.\n"
     "  M: qio (default) qout dio dout     F: 40m (default) 26m 20m 80m\n"
     "  S: 1MB (default) 2MB 4MB 8MB 16MB (old spellings 8m 16m 32m 64m 128m)\n"
-    "The output is written atomically; `-o -` writes to stdout.\n";
+    "The output is written atomically; `-o -` writes to stdout.\n"
+    "Beyond the SDK's esptool (so the output is no longer its byte for byte):\n"
+    "  --elf-sha256             write the ELF file's SHA-256 into the app descriptor's\n"
+    "                           app_elf_sha256 field (what ESP-IDF builds do)\n"
+    "  --elf-sha256-offset N    the same at image offset N (ESP-IDF's option)\n";
 
 static bool is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
 
@@ -478,6 +482,13 @@ static int cmd_make(int argc, char **argv)
             if (!val) return 2;
             if (strcmp(val, "3")) {
                 fk_err("image make: --version %s: only 3 (the SDK 3.x app format) is made", val);
+                return 2;
+            }
+        } else if (!strcmp(a, "--elf-sha256")) {
+            opt.elf_sha256_desc = 1;
+        } else if (fk_opt_value(argc, argv, &i, "--elf-sha256-offset", &val)) {
+            if (!val || !fk_parse_size(val, &opt.elf_sha256_offset) || opt.elf_sha256_offset < 8) {
+                fk_err("--elf-sha256-offset %s: expected an image offset", val ? val : "");
                 return 2;
             }
         } else if (fk_opt_value(argc, argv, &i, "--output", &val) || fk_opt_value(argc, argv, &i, "-o", &val)) {

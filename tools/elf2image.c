@@ -143,6 +143,50 @@ static void sort_by_addr(section_t **v, int n)
     }
 }
 
+/* The offset of the app descriptor's app_elf_sha256 field: the first segment
+ * whose data starts with the descriptor magic (as fk_app_desc_find does). */
+static bool desc_sha_offset(const uint8_t *img, size_t end, uint32_t *at)
+{
+    size_t pos = 8;
+    for (unsigned i = 0; i < img[1] && pos + 8 <= end; i++) {
+        uint32_t dlen = le32(img + pos + 4);
+        if (dlen >= ESP_APP_DESC_SIZE && le32(img + pos + 8) == ESP_APP_DESC_MAGIC_WORD) {
+            *at = (uint32_t)pos + 8 + 144;
+            return true;
+        }
+        pos += 8 + (size_t)dlen;
+    }
+    return false;
+}
+
+/* Writes SHA-256(ELF) into segment data already written, keeping the checksum right. */
+static int patch_elf_sha256(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt, uint8_t *img, size_t end,
+                            uint8_t *csum, char *err, size_t errlen)
+{
+    uint32_t at = opt->elf_sha256_offset;
+    if (opt->elf_sha256_desc && !desc_sha_offset(img, end, &at))
+        return fail(err, errlen, "--elf-sha256: no segment starts with an app descriptor (0xABCD5432)");
+    /* the field must lie inside one segment's data, not over a header */
+    size_t pos = 8;
+    bool inside = false;
+    for (unsigned i = 0; i < img[1]; i++) {
+        size_t d = pos + 8, dlen = le32(img + pos + 4);
+        if (at >= d && (uint64_t)at + 32 <= d + dlen) inside = true;
+        pos = d + dlen;
+    }
+    if (!inside) return fail(err, errlen, "--elf-sha256-offset 0x%x: 32 bytes there are not inside one segment's data", at);
+    uint8_t h[32];
+    fk_sha256_t c;
+    fk_sha256_start(&c);
+    fk_sha256_update(&c, elf, len);
+    fk_sha256_finish(&c, h);
+    for (int k = 0; k < 32; k++) {
+        *csum ^= img[at + k] ^ h[k];
+        img[at + k] = h[k];
+    }
+    return 0;
+}
+
 int fk_elf2image(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt, uint8_t **out, size_t *outlen,
                  char *err, size_t errlen)
 {
@@ -157,9 +201,9 @@ int fk_elf2image(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt,
                     "flash size '%s' has no code in the size table of SDK 3.x app images (1MB, 2MB, 4MB, 8MB, 16MB)",
                     size_s);
 
-    section_t *secs;
-    int n;
-    uint32_t entry;
+    section_t *secs = NULL;
+    int n = 0;
+    uint32_t entry = 0;
     if (read_sections(elf, len, &secs, &n, &entry, err, errlen)) return -1;
 
     section_t **flash = calloc((size_t)n + 1, sizeof *flash), **ram = calloc((size_t)n + 1, sizeof *ram);
@@ -221,6 +265,9 @@ int fk_elf2image(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt,
             img[pos++] = b;
             csum ^= b;
         }
+    }
+    if (opt && (opt->elf_sha256_desc || opt->elf_sha256_offset)) {
+        if (patch_elf_sha256(elf, len, opt, img, pos, &csum, err, errlen)) goto done;
     }
     pos += 15 - pos % 16;
     img[pos++] = csum;

@@ -10,6 +10,12 @@ typedef struct {
     const char *flash_mode; /* qio qout dio dout (default qio) */
     const char *flash_freq; /* 40m 26m 20m 80m (default 40m) */
     const char *flash_size; /* 1MB 2MB 4MB 8MB 16MB, or the old 8m/16m/32m/64m/128m (default 1MB) */
+    /* Not done by the SDK's esptool (so off for byte-exact output): write the
+     * SHA-256 of the ELF file into the image, like ESP-IDF's
+     * --elf-sha256-offset. elf_sha256_desc puts it into the app descriptor's
+     * app_elf_sha256 field; elf_sha256_offset (when > 0) at that image offset. */
+    int elf_sha256_desc;
+    uint32_t elf_sha256_offset;
 } fk_elf2image_opts_t;
 
 /* Converts the ELF file held in elf[0..len). On success returns 0 with a malloc'd

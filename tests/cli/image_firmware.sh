@@ -14,7 +14,7 @@ build="$FK_SRC/scripts/build-firmware.sh"
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 export SOURCE_DATE_EPOCH=1700000000
-"$build" 1.2.3 0x10000 "$tmp/v1.bin" "$FLASHKIT" > /dev/null && ok || bad "build v1"
+ELF_OUT="$tmp/v1.elf" "$build" 1.2.3 0x10000 "$tmp/v1.bin" "$FLASHKIT" > /dev/null && ok || bad "build v1"
 "$build" 2.0.0-beta 0x110000 "$tmp/v2.bin" "$FLASHKIT" > /dev/null && ok || bad "build v2 for 0x110000"
 "$build" 1.2.3 0x10000 "$tmp/v1again.bin" "$FLASHKIT" > /dev/null && cmp -s "$tmp/v1.bin" "$tmp/v1again.bin" && ok || bad "build is not reproducible"
 
@@ -25,6 +25,7 @@ export SOURCE_DATE_EPOCH=1700000000
 [[ $(jget "$tmp/v1.json" 'd["sdk3_app"]') == True ]] && ok || bad "v1 is an SDK 3.x app with a valid SHA-256"
 [[ $(jget "$tmp/v1.json" 'hex(d["linked_offset"])') == 0x10000 ]] && ok || bad "v1 linked offset"
 [[ $(jget "$tmp/v1.json" 'd["flash_size"]') == 4MB ]] && ok || bad "v1 flash size"
+[[ $(jget "$tmp/v1.json" 'd["app_desc"]["app_elf_sha256"]') == $(sha256sum < "$tmp/v1.elf" | cut -d' ' -f1) ]] && ok || bad "descriptor holds the ELF's SHA-256"
 "$FLASHKIT" image info --json "$tmp/v2.bin" > "$tmp/v2.json" && [[ $(jget "$tmp/v2.json" 'd["app_desc"]["version"]') == 2.0.0-beta ]] && ok || bad "v2 descriptor version"
 # 0x110000 has the same low 20 bits as 0x10000: same link address
 [[ $(jget "$tmp/v2.json" 'hex(d["linked_offset"])') == 0x10000 ]] && ok || bad "v2 linked offset"

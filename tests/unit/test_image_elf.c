@@ -75,7 +75,7 @@ static int convert(const sec_t *s, int n, const char *mode, const char *freq, co
                    size_t *ilen, char *err)
 {
     size_t len = make_elf(elf, s, n, 0x40210010);
-    fk_elf2image_opts_t o = {mode, freq, size};
+    fk_elf2image_opts_t o = {.flash_mode = mode, .flash_freq = freq, .flash_size = size};
     return fk_elf2image(elf, len, &o, img, ilen, err, 400);
 }
 
@@ -155,6 +155,11 @@ static void test_layout(void)
     CHECK_EQ(convert(s, 8, "fast", "40m", "1MB", &img, &ilen, err), -1);
     CHECK(strstr(err, "fast") != NULL);
     CHECK_EQ(convert(s, 8, "dio", "30m", "1MB", &img, &ilen, err), -1);
+    /* no descriptor to put the ELF hash in */
+    size_t len = make_elf(elf, s, 8, 0x40210010);
+    fk_elf2image_opts_t o = {.elf_sha256_desc = 1};
+    CHECK_EQ(fk_elf2image(elf, len, &o, &img, &ilen, err, 400), -1);
+    CHECK(strstr(err, "no segment starts with an app descriptor") != NULL);
     CHECK(img == NULL);
 }
 
@@ -214,11 +219,34 @@ static void test_vectors(void)
         CHECK_EQ(fk_read_file(path, &e, &elen), 0);
         snprintf(path, sizeof path, "%s/vectors/image/%s/image.bin", fk_shared(), v[i].dir);
         CHECK_EQ(fk_read_file(path, &want, &wlen), 0);
-        fk_elf2image_opts_t o = {v[i].mode, v[i].freq, v[i].size};
+        fk_elf2image_opts_t o = {.flash_mode = v[i].mode, .flash_freq = v[i].freq, .flash_size = v[i].size};
         char err[400];
         CHECK_EQ(fk_elf2image(e, elen, &o, &img, &ilen, err, sizeof err), 0);
         CHECK_EQ(ilen, wlen);
         CHECK(img && want && ilen == wlen && memcmp(img, want, wlen) == 0);
+        free(img);
+        img = NULL;
+        /* --elf-sha256: the descriptor (file offset 0x10018) gets SHA-256(ELF), the image stays valid */
+        o.elf_sha256_desc = 1;
+        CHECK_EQ(fk_elf2image(e, elen, &o, &img, &ilen, err, sizeof err), 0);
+        uint8_t h[32];
+        fk_sha256_t c;
+        fk_sha256_start(&c);
+        fk_sha256_update(&c, e, elen);
+        fk_sha256_finish(&c, h);
+        CHECK(img && memcmp(img + 0x10018 + 144, h, 32) == 0);
+        CHECK(img && memcmp(img, want, 0x10018 + 144) == 0);
+        fk_image_info_t info;
+        CHECK_EQ(fk_image_verify_mem(img, ilen, 0x10000, 0xF0000, FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH, &info), ESP_OK);
+        free(img);
+        img = NULL;
+        o.elf_sha256_desc = 0;
+        o.elf_sha256_offset = 0x10010 - 4; /* over a segment header: refused */
+        CHECK_EQ(fk_elf2image(e, elen, &o, &img, &ilen, err, sizeof err), -1);
+        CHECK(strstr(err, "not inside one segment") != NULL);
+        o.elf_sha256_offset = 0x100;
+        CHECK_EQ(fk_elf2image(e, elen, &o, &img, &ilen, err, sizeof err), 0);
+        CHECK(img && memcmp(img + 0x100, h, 32) == 0);
         free(e), free(want), free(img);
     }
 }
