@@ -15,9 +15,10 @@ pass=0
 fail() { echo "FAIL: $*"; echo "--- screen:"; T capture-pane -p 2>/dev/null || true; exit 1; }
 ok() { pass=$((pass + 1)); }
 
-# Waits until the screen shows TEXT (mconf draws asynchronously).
+# Waits until the screen shows TEXT (mconf draws asynchronously; generous
+# for a loaded machine running the suite in parallel).
 wait_for() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     if T capture-pane -p 2>/dev/null | grep -qF -- "$1"; then return 0; fi
     sleep 0.1
   done
@@ -29,7 +30,7 @@ start_menu() {
   T new-session -d -x 110 -y 40 "cd '$1' && TERM=screen '$F' menuconfig 2> '$work/err'; echo \$? > '$work/status'; sleep 30"
 }
 wait_exit() {
-  for _ in $(seq 1 100); do [[ -s $work/status ]] && break; sleep 0.1; done
+  for _ in $(seq 1 300); do [[ -s $work/status ]] && break; sleep 0.1; done
   [[ -s $work/status ]] || fail "menuconfig did not exit"
   T capture-pane -p > "$work/screen" 2>/dev/null || true
   T kill-server 2>/dev/null || true
