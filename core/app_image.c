@@ -6,8 +6,6 @@
 #include "fk_hash.h"
 
 #define CHUNK 256u
-/* ESP_ERR_OTA_VALIDATE_FAILED's value; the OTA header owns the name. */
-#define OTA_VALIDATE_FAILED 0x1503
 
 /* Tiny formatter for the reason strings: the core has no stdio. */
 typedef struct {
@@ -339,5 +337,5 @@ esp_err_t fk_image_check_slot(const fk_image_info_t *info, uint32_t part_offset,
         put_hex(&m, part_size, 1);
         put_s(&m, "): on a flash layout within 1 MB each slot needs its own build (app1/app2)");
     }
-    return OTA_VALIDATE_FAILED;
+    return ESP_ERR_OTA_VALIDATE_FAILED;
 }

@@ -12,7 +12,7 @@
 #include "esp_err.h"
 #include "fk_flash.h"
 
-/* ESP-IDF defines these in this header; guarded in case esp_err.h gains them. */
+/* ESP-IDF defines these in this header; esp_err.h has them too. */
 #ifndef ESP_ERR_IMAGE_BASE
 #define ESP_ERR_IMAGE_BASE       0x2000
 #define ESP_ERR_IMAGE_FLASH_FAIL 0x2001

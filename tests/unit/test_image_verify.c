@@ -185,9 +185,9 @@ static void test_slot_rule(const uint8_t *img, size_t len)
     CHECK_EQ(fk_image_check_slot(&info, 0x10000, 0xF0000, why, sizeof why), ESP_OK);
     /* the SDK only asks that the entry point lies inside the slot */
     CHECK_EQ(fk_image_check_slot(&info, 0x5000, 0x77000, why, sizeof why), ESP_OK);
-    CHECK_EQ(fk_image_check_slot(&info, 0x85000, 0x77000, why, sizeof why), 0x1503);
+    CHECK_EQ(fk_image_check_slot(&info, 0x85000, 0x77000, why, sizeof why), ESP_ERR_OTA_VALIDATE_FAILED);
     CHECK(strstr(why, "linked for the slot at 0x10000") && strstr(why, "target slot is at 0x85000"));
-    CHECK_EQ(fk_image_check_slot(&info, 0x11000, 0x77000, why, sizeof why), 0x1503); /* entry below the slot */
+    CHECK_EQ(fk_image_check_slot(&info, 0x11000, 0x77000, why, sizeof why), ESP_ERR_OTA_VALIDATE_FAILED); /* entry below the slot */
     CHECK_EQ(fk_image_check_slot(&info, 0x110000, 0xF0000, why, sizeof why), ESP_OK); /* not checked above 1 MiB */
 
     /* app1 of a 1 MB two-OTA layout written to ota_1 (0x85000) */
@@ -195,24 +195,24 @@ static void test_slot_rule(const uint8_t *img, size_t len)
     a.entry_addr = 0x40205034;
     a.nsegs = 1;
     a.seg[0].load_addr = 0x40205010;
-    CHECK_EQ(fk_image_check_slot(&a, 0x85000, 0x77000, why, sizeof why), 0x1503);
+    CHECK_EQ(fk_image_check_slot(&a, 0x85000, 0x77000, why, sizeof why), ESP_ERR_OTA_VALIDATE_FAILED);
     CHECK(strstr(why, "0x5000") && strstr(why, "0x85000"));
     CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, why, sizeof why), ESP_OK);
     a.entry_addr = 0x40285034, a.seg[0].load_addr = 0x40285010;
     CHECK_EQ(fk_image_check_slot(&a, 0x85000, 0x77000, why, sizeof why), ESP_OK);
-    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, why, sizeof why), 0x1503);
+    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, why, sizeof why), ESP_ERR_OTA_VALIDATE_FAILED);
     CHECK(strstr(why, "linked for the slot at 0x85000") != NULL);
     /* an entry point in IRAM is linked for no slot */
     a.entry_addr = 0x40100004, a.nsegs = 0;
-    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, why, sizeof why), 0x1503);
+    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, why, sizeof why), ESP_ERR_OTA_VALIDATE_FAILED);
     CHECK(strstr(why, "not in flash-mapped code") != NULL);
     CHECK(!fk_image_linked_offset(&a, &linked));
     /* a short buffer is truncated, NUL-terminated; NULL is allowed */
     char tiny[8];
     memset(tiny, 'x', sizeof tiny);
-    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, tiny, sizeof tiny), 0x1503);
+    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, tiny, sizeof tiny), ESP_ERR_OTA_VALIDATE_FAILED);
     CHECK_EQ(tiny[7], '\0');
-    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, NULL, 0), 0x1503);
+    CHECK_EQ(fk_image_check_slot(&a, 0x5000, 0x77000, NULL, 0), ESP_ERR_OTA_VALIDATE_FAILED);
 }
 
 static void test_memflash(void)
