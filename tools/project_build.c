@@ -167,6 +167,13 @@ static void remove_stale(const char *bdir, const char *file)
     free(path);
 }
 
+static bool has_file(const artifact_t *a, int n, const char *file)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(a[i].file, file)) return true;
+    return false;
+}
+
 static void print_summary(FILE *f, const fk_project_t *p, const fk_layout_t *lay, const artifact_t *a, int n,
                           const char *bdir, bool merged)
 {
@@ -175,11 +182,15 @@ static void print_summary(FILE *f, const fk_project_t *p, const fk_layout_t *lay
     for (int i = 0; i < n; i++)
         fprintf(f, "  0x%06x  %8zu  %s/%s\n", a[i].offset, a[i].len, bdir, a[i].file);
     if (lay->app1 >= 0)
-        fprintf(f, "app1: %s at 0x%x, 0x%x bytes\n", lay->rows.e[lay->app1].label, lay->rows.e[lay->app1].offset,
-                lay->rows.e[lay->app1].size);
+        fprintf(f, "app1: %s at 0x%x, 0x%x bytes%s\n", lay->rows.e[lay->app1].label, lay->rows.e[lay->app1].offset,
+                lay->rows.e[lay->app1].size, has_file(a, n, "app.bin") ? "" : " (no image: give --app)");
     if (lay->app2 >= 0)
-        fprintf(f, "app2: %s at 0x%x, 0x%x bytes\n", lay->rows.e[lay->app2].label, lay->rows.e[lay->app2].offset,
-                lay->rows.e[lay->app2].size);
+        fprintf(f, "app2: %s at 0x%x, 0x%x bytes%s\n", lay->rows.e[lay->app2].label, lay->rows.e[lay->app2].offset,
+                lay->rows.e[lay->app2].size,
+                has_file(a, n, "app2.bin") ? ""
+                : (lay->rows.e[lay->app2].offset & 0xFFFFF) == (lay->rows.e[lay->app1].offset & 0xFFFFF)
+                    ? " (empty; the app1 binary also runs here)"
+                    : " (no image: needs its own build, give --app2)");
     fprintf(f, "wrote %s/flash_args, %s/flasher_args.json%s%s%s\n", bdir, bdir, merged ? ", " : "",
             merged ? bdir : "", merged ? "/flash_image.bin" : "");
 }
