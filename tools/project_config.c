@@ -105,11 +105,11 @@ static void read_flash_size(fk_project_t *p, fk_msgs_t *m)
     snprintf(p->flash_size_str, sizeof p->flash_size_str, "%s", flash_sizes[use].str);
 }
 
-/* Flash mode and frequency only go into flash_args; check their spelling. */
+/* Flash mode and frequency only go into flash_args; check their spelling.
+ * The boolean names are the base plus the value in capitals (_QIO, _80M). */
 static void read_flash_param(fk_project_t *p, fk_msgs_t *m, const char *base, const char *const *vals,
                              int nvals, const char *dflt, char *out, size_t outlen)
 {
-    char opt[96];
     const char *opts[8];
     char names[8][96];
     for (int i = 0; i < nvals; i++) {
@@ -134,8 +134,7 @@ static void read_flash_param(fk_project_t *p, fk_msgs_t *m, const char *base, co
     if (b >= 0 && si >= 0 && b != si)
         fk_msgs_add(m, "%s:%d: %s=\"%s\" but %s=y at line %d", p->sdk_name, fk_sdkconfig_line(p->cfg, base),
                     base, s, opts[b], line);
-    snprintf(opt, sizeof opt, "%s", b >= 0 ? vals[b] : si >= 0 ? vals[si] : dflt);
-    snprintf(out, outlen, "%s", opt);
+    snprintf(out, outlen, "%s", b >= 0 ? vals[b] : si >= 0 ? vals[si] : dflt);
 }
 
 static void read_u32(fk_project_t *p, fk_msgs_t *m, const char *name, uint32_t dflt, bool has_dflt,
