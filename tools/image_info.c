@@ -235,6 +235,13 @@ static bool fits(const fk_image_view_t *v)
     return v->file_len == v->end || v->file_len == v->end + 32u;
 }
 
+/* How well a reading explains the file: parsed, checksum right, nothing left over. */
+static int plausibility(const fk_image_view_t *v)
+{
+    if (v->status != FK_INFO_OK) return 0;
+    return 1 + 2 * (v->checksum == v->checksum_calc) + 4 * fits(v);
+}
+
 void fk_image_view_parse(const uint8_t *buf, size_t len, int chip, fk_image_view_t *v)
 {
     memset(v, 0, sizeof *v);
@@ -249,7 +256,7 @@ void fk_image_view_parse(const uint8_t *buf, size_t len, int chip, fk_image_view
             alt.file_len = len;
             alt.chip = FK_CHIP_ESP32;
             parse_esp32(buf, len, &alt);
-            if (fits(&alt)) *v = alt;
+            if (plausibility(&alt) > plausibility(v)) *v = alt;
         }
         v->chip_detected = true;
         return;

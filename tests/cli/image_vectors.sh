@@ -26,8 +26,8 @@ for d in "$vec"/*/; do
     [[ -s $tmp/err || $rc == 2 ]] && ok || bad "$name: no explanation on stderr"
   fi
 
-  # Plain info: same lines minus the banner, then flashkit's own (chip guessed).
-  "$FLASHKIT" image info "$d/image.bin" > "$tmp/plain" 2> "$tmp/perr"; prc=$?
+  # Plain info: same lines minus the banner, then flashkit's own.
+  "$FLASHKIT" image info --chip "$chip" "$d/image.bin" > "$tmp/plain" 2> "$tmp/perr"; prc=$?
   if [[ $want_rc == 0 ]]; then
     tail -n +2 "$d/expected_info.txt" > "$tmp/want"
     head -n "$(wc -l < "$tmp/want")" "$tmp/plain" > "$tmp/head"
@@ -36,6 +36,12 @@ for d in "$vec"/*/; do
     "$FLASHKIT" image info --json "$d/image.bin" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ok"]' && ok || bad "$name: --json"
   else
     [[ $prc != 0 ]] && grep -q "$name/image.bin" "$tmp/perr" && ok || bad "$name: plain info should fail naming the file"
+  fi
+
+  # Without --chip the reader guesses; a good image must be guessed right.
+  if [[ $want_rc == 0 ]] && grep -q "(valid)" "$d/expected_info.txt" && ! grep -q "invalid" "$d/expected_info.txt"; then
+    "$FLASHKIT" image info --json "$d/image.bin" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["chip"]==sys.argv[1], d["chip"]' "$chip" \
+      && ok || bad "$name: chip not guessed as $chip"
   fi
 
   for cfg in default_sum_only:sum sum_and_hash:both hash_only:hash; do
