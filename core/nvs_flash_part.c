@@ -18,6 +18,13 @@ esp_err_t nvs_flash_init_partition(const char *partition_label)
     return nvs_flash_init_region(partition_label, pt->flash, pt->address, pt->size, NULL);
 }
 
+esp_err_t nvs_flash_init_partition_ptr(const esp_partition_t *partition)
+{
+    if (!partition || !partition->flash) return ESP_ERR_INVALID_ARG;
+    return nvs_flash_init_region(partition->label, partition->flash, partition->address,
+                                 partition->size, NULL);
+}
+
 esp_err_t nvs_flash_init(void)
 {
     return nvs_flash_init_partition(NVS_DEFAULT_PART_NAME);

@@ -400,6 +400,11 @@ static void test_partition_table(void)
     CHECK_EQ(nvs_flash_init(), ESP_OK);
     CHECK_EQ(nvs_open("storage", NVS_READONLY, &h), ESP_ERR_NVS_NOT_FOUND);
     nvs_flash_deinit_partition("factory");
+    CHECK_EQ(nvs_flash_init_partition_ptr(esp_partition_find_first(ESP_PARTITION_TYPE_DATA,
+                                                                   ESP_PARTITION_SUBTYPE_ANY, "factory")),
+             ESP_OK);
+    CHECK_EQ(nvs_flash_deinit_partition("factory"), ESP_OK);
+    CHECK_EQ(nvs_flash_init_partition_ptr(NULL), ESP_ERR_INVALID_ARG);
     CHECK_EQ(nvs_flash_deinit(), ESP_OK);
 }
 
