@@ -10,7 +10,6 @@
 #include "fk_hash.h"
 
 #define SHT_PROGBITS 1u
-#define SHT_STRTAB 3u
 #define EM_XTENSA 0x5Eu
 #define SHDR_LEN 0x28u
 #define IROM_WINDOW 0x10000u
@@ -97,8 +96,7 @@ static int read_sections(const uint8_t *elf, size_t len, section_t **out, int *c
     const uint8_t *sh = elf + shoff;
     const uint8_t *strh = sh + (size_t)shstrndx * SHDR_LEN;
     uint32_t str_off = le32(strh + 16), str_size = le32(strh + 20);
-    if (le32(strh + 4) != SHT_STRTAB)
-        return fail(err, errlen, "section %u: the section name table is not a STRTAB section", shstrndx);
+    /* esptool only warns when the name table is not typed STRTAB, and goes on */
     if ((uint64_t)str_off + str_size > len)
         return fail(err, errlen, "offset 0x%x: section name table runs past the end of the file", str_off);
     section_t *secs = calloc(shnum, sizeof *secs);
