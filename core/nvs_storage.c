@@ -49,7 +49,7 @@ static void page_reset_ram(nvs_page_t *pg, uint8_t state)
 {
     pg->state = state;
     pg->next_free = 0;
-    pg->used = pg->erased = 0;
+    pg->used = pg->erased = pg->chunks = 0;
     memset(pg->bitmap, 0xFF, sizeof pg->bitmap);
     memset(pg->tag, NVS_TAG_NONE, sizeof pg->tag);
 }
@@ -99,6 +99,9 @@ static esp_err_t copy_live_items(nvs_part_t *p, uint16_t dst, uint16_t src)
         esp_err_t err = nvs_read_entry(p, src, i, &e);
         if (err == ESP_OK) err = nvs_page_copy_item(p, dst, src, i, nvs_item_span(&e), pg->tag[i]);
         if (err != ESP_OK) return err;
+        /* A GC redone at mount may move orphan chunks: keep them in sight of
+         * the orphan check that follows. */
+        if (e.type == NVS_ITEM_BLOB_DATA && p->pg[dst].chunks < 255) p->pg[dst].chunks++;
     }
     return ESP_OK;
 }
