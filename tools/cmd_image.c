@@ -8,6 +8,7 @@
 #include "elf2image.h"
 #include "esp_image_format.h"
 #include "image_info.h"
+#include "part_gen.h"
 #include "util.h"
 
 static const char info_help[] =
@@ -26,6 +27,7 @@ static const char info_help[] =
 
 static const char verify_help[] =
     "usage: flashkit image verify IMAGE [--partition-size N] [--slot-offset N]\n"
+    "                             [--table CSV|BIN|NAME --slot LABEL [--table-offset N]]\n"
     "                             [--check sum|hash|both|none] [--chip esp8266|esp32] [--json]\n"
     "\n"
     "Applies the ESP8266 SDK 3.x esp_image_load(VERIFY) rules to IMAGE written at\n"
@@ -38,6 +40,8 @@ static const char verify_help[] =
     "With --slot-offset, esp_ota_end's link-address rule is applied too when the slot\n"
     "ends at or below 1 MiB: the image must be linked for that slot (app1/app2 builds);\n"
     "above 1 MiB a slot whose low 20 bits differ from the link address gets a warning.\n"
+    "--table (a CSV, a binary table or a built-in name: singleapp, two_ota, two_ota_1mb)\n"
+    "with --slot (a partition label, e.g. ota_1) sets the slot offset and size for you.\n"
     "Prints \"valid (image_len=N)\" and exits 0, or \"invalid (reason)\" and exits 1.\n";
 
 static const char make_help[] =
@@ -363,9 +367,48 @@ static int parse_checks(const char *s, unsigned *checks)
     return 0;
 }
 
+/* The app partition called `label` (or with that subtype name) in a table. */
+static int slot_from_table(const char *table, uint32_t table_offset, const char *label, uint32_t *off, uint32_t *size)
+{
+    fk_part_opts_t o;
+    fk_part_opts_default(&o);
+    o.table_offset = table_offset;
+    fk_part_list_t *l = malloc(sizeof *l);
+    char err[300];
+    if (!l || fk_part_load_any(table, &o, l, err, sizeof err)) {
+        fk_err("%s: %s", table, l ? err : "out of memory");
+        free(l);
+        return -1;
+    }
+    const fk_part_entry_t *hit = NULL;
+    for (int i = 0; i < l->count && !hit; i++)
+        if (!strcmp(l->e[i].label, label)) hit = &l->e[i];
+    for (int i = 0; i < l->count && !hit; i++) {
+        char sub[16] = "";
+        if (l->e[i].type != 0) continue;
+        if (l->e[i].subtype == 0x00) snprintf(sub, sizeof sub, "factory");
+        else if (l->e[i].subtype == 0x20) snprintf(sub, sizeof sub, "test");
+        else if (l->e[i].subtype >= 0x10 && l->e[i].subtype < 0x20) snprintf(sub, sizeof sub, "ota_%d", l->e[i].subtype - 0x10);
+        if (!strcmp(sub, label)) hit = &l->e[i];
+    }
+    int rc = -1;
+    if (!hit)
+        fk_err("%s: no partition labelled '%s'", table, label);
+    else if (hit->type != 0)
+        fk_err("%s: partition '%s' is not an app partition", table, label);
+    else {
+        *off = hit->offset;
+        *size = hit->size;
+        rc = 0;
+    }
+    free(l);
+    return rc;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
-    const char *path = NULL, *val;
+    const char *path = NULL, *val, *table = NULL, *slot_label = NULL;
+    uint32_t table_offset = FK_PART_DEFAULT_OFFSET;
     uint32_t part_size = 0, slot = 0x10000;
     bool size_given = false, slot_given = false, json = false;
     unsigned checks = FK_IMAGE_CHECK_SUM;
@@ -390,6 +433,15 @@ static int cmd_verify(int argc, char **argv)
             if (parse_checks(val, &checks)) return 2;
         } else if (fk_opt_value(argc, argv, &i, "--chip", &val)) {
             if (parse_chip(val, &chip)) return 2;
+        } else if (fk_opt_value(argc, argv, &i, "--table-offset", &val)) {
+            if (!val || !fk_parse_size(val, &table_offset)) {
+                fk_err("--table-offset %s: expected a flash offset", val ? val : "");
+                return 2;
+            }
+        } else if (fk_opt_value(argc, argv, &i, "--table", &val)) {
+            if (!(table = val)) return 2;
+        } else if (fk_opt_value(argc, argv, &i, "--slot", &val)) {
+            if (!(slot_label = val)) return 2;
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -405,6 +457,18 @@ static int cmd_verify(int argc, char **argv)
     if (!path) {
         fputs(verify_help, stderr);
         return 2;
+    }
+    if (!table != !slot_label) {
+        fk_err("image verify: --table and --slot go together");
+        return 2;
+    }
+    if (table) {
+        if (slot_given || size_given) {
+            fk_err("image verify: --slot takes the offset and size from the table; drop --slot-offset/--partition-size");
+            return 2;
+        }
+        if (slot_from_table(table, table_offset, slot_label, &slot, &part_size)) return 2;
+        slot_given = size_given = true;
     }
     if (!size_given) part_size = ESP_IMAGE_MAX_PART_SIZE - slot;
     uint8_t *buf;

@@ -48,6 +48,16 @@ out=$("$FLASHKIT" image verify "$tmp/app1.bin" --slot-offset 0x85000 --partition
 out=$("$FLASHKIT" image verify "$tmp/app2.bin" --slot-offset 0x5000 --partition-size 0x77000); rc=$?
 [[ $rc == 1 && $out == *"linked for the slot at 0x85000"* ]] && ok || bad "app2 in ota_0 must be refused: $out"
 
+# The same through a partition table: the built-in two_ota_1mb has ota_0 0x10000 and ota_1 0x80000
+"$FLASHKIT" image verify "$tmp/v1.bin" --table two_ota_1mb --slot ota_0 > /dev/null && ok || bad "v1 in two_ota_1mb ota_0"
+out=$("$FLASHKIT" image verify "$tmp/v1.bin" --table two_ota_1mb --slot ota_1); rc=$?
+[[ $rc == 1 && $out == *"linked for the slot at 0x10000"* && $out == *"0x80000"* ]] && ok || bad "v1 in two_ota_1mb ota_1: $out"
+printf '# Name, Type, SubType, Offset, Size\nnvs, data, nvs, 0x9000, 0x4000\notadata, data, ota, 0xd000, 0x2000\nphy_init, data, phy, 0xf000, 0x1000\napp1, app, ota_0, 0x10000, 0x70000\napp2, app, ota_1, 0x80000, 0x70000\n' > "$tmp/t.csv"
+"$FLASHKIT" image verify "$tmp/v1.bin" --table "$tmp/t.csv" --slot ota_1 > /dev/null; [[ $? == 1 ]] && ok || bad "subtype name in a CSV table"
+"$FLASHKIT" image verify "$tmp/v1.bin" --table "$tmp/t.csv" --slot app1 > /dev/null && ok || bad "label in a CSV table"
+"$FLASHKIT" image verify "$tmp/v1.bin" --table two_ota --slot nvs 2> "$tmp/e"; [[ $? == 2 ]] && grep -q "not an app partition" "$tmp/e" && ok || bad "data partition as slot"
+"$FLASHKIT" image verify "$tmp/v1.bin" --slot ota_0 2> /dev/null; [[ $? == 2 ]] && ok || bad "--slot without --table"
+
 # Bad arguments
 "$build" "" 0x10000 "$tmp/x.bin" "$FLASHKIT" 2> /dev/null && bad "empty version accepted" || ok
 "$build" 1.0 0x10800 "$tmp/x.bin" "$FLASHKIT" 2> /dev/null && bad "unaligned offset accepted" || ok
