@@ -12,7 +12,7 @@
 #include "util.h"
 
 static const char info_help[] =
-    "usage: flashkit image info IMAGE [--chip esp8266|esp32] [--json] [--esptool]\n"
+    "usage: flashkit image info IMAGE [--offset N] [--chip esp8266|esp32] [--json] [--esptool]\n"
     "\n"
     "Shows what esptool.py v2.4.0 `image_info` reports (segments, entry, checksum,\n"
     "ESP32 validation hash, v2 0xEA images), then what it does not: flash parameters,\n"
@@ -23,10 +23,11 @@ static const char info_help[] =
     "  --esptool    print exactly esptool.py's stdout (banner included) and exit with its\n"
     "               code: 0, 1 (esptool crashes on this file) or 2 (fatal error); the\n"
     "               chip defaults to esp8266 as in esptool\n"
+    "  --offset N   the image starts at byte N of the file (e.g. a flash dump)\n"
     "  --json       machine-readable report\n";
 
 static const char verify_help[] =
-    "usage: flashkit image verify IMAGE [--partition-size N] [--slot-offset N]\n"
+    "usage: flashkit image verify IMAGE [--offset N] [--partition-size N] [--slot-offset N]\n"
     "                             [--table CSV|BIN|NAME --slot LABEL [--table-offset N]]\n"
     "                             [--check sum|hash|both|none] [--chip esp8266|esp32] [--json]\n"
     "\n"
@@ -40,6 +41,8 @@ static const char verify_help[] =
     "With --slot-offset, esp_ota_end's link-address rule is applied too when the slot\n"
     "ends at or below 1 MiB: the image must be linked for that slot (app1/app2 builds);\n"
     "above 1 MiB a slot whose low 20 bits differ from the link address gets a warning.\n"
+    "--offset N reads the image from byte N of the file (a flash dump: the bytes after\n"
+    "the image are then what follows it on that flash).\n"
     "--table (a CSV, a binary table or a built-in name: singleapp, two_ota, two_ota_1mb)\n"
     "with --slot (a partition label, e.g. ota_1) sets the slot offset and size for you.\n"
     "Prints \"valid (image_len=N)\" and exits 0, or \"invalid (reason)\" and exits 1.\n";
@@ -61,6 +64,21 @@ static const char make_help[] =
     "  --elf-sha256-offset N    the same at image offset N (ESP-IDF's option)\n";
 
 static bool is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
+
+/* Reads IMAGE, or the part of a flash dump that starts at `offset`. */
+static int read_image(const char *path, uint32_t offset, uint8_t **buf, size_t *len)
+{
+    if (fk_read_file(path, buf, len)) return -1;
+    if (offset == 0) return 0;
+    if (offset >= *len) {
+        fk_err("%s: --offset 0x%x is beyond the end of the file (%zu bytes)", path, offset, *len);
+        free(*buf);
+        return -1;
+    }
+    *len -= offset;
+    memmove(*buf, *buf + offset, *len);
+    return 0;
+}
 
 static int parse_chip(const char *s, int *chip)
 {
@@ -140,12 +158,15 @@ static bool is_sdk3_app(const fk_image_view_t *v)
     return flash_code || (v->sha_present && v->sha_valid);
 }
 
-static void print_info_text(const char *path, const uint8_t *buf, size_t len, const fk_image_view_t *v)
+static void print_info_text(const char *path, uint32_t offset, const uint8_t *buf, size_t len, const fk_image_view_t *v)
 {
     fk_image_view_print_esptool(stdout, v);
     bool sdk3 = is_sdk3_app(v);
     bool esp32_table = v->chip == FK_CHIP_ESP32 || sdk3;
-    printf("\nFile: %s (%zu bytes)\n", path, len);
+    if (offset)
+        printf("\nFile: %s (%zu bytes from offset 0x%x)\n", path, len, offset);
+    else
+        printf("\nFile: %s (%zu bytes)\n", path, len);
     printf("Chip: %s%s\n", v->chip == FK_CHIP_ESP32 ? "esp32" : "esp8266", v->chip_detected ? " (guessed from the bytes)" : "");
     if (v->chip == FK_CHIP_ESP32)
         printf("Format: ESP32 image (24-byte header, hash_appended=%u, wp_pin 0x%02x)\n", v->append_digest, v->wp_pin);
@@ -304,6 +325,7 @@ static int cmd_info(int argc, char **argv)
 {
     const char *path = NULL, *val;
     int chip = FK_CHIP_AUTO;
+    uint32_t offset = 0;
     bool json = false, esptool = false, chip_given = false;
     for (int i = 1; i < argc; i++) {
         if (is_help(argv[i])) {
@@ -312,6 +334,11 @@ static int cmd_info(int argc, char **argv)
         } else if (fk_opt_value(argc, argv, &i, "--chip", &val)) {
             if (parse_chip(val, &chip)) return 2;
             chip_given = true;
+        } else if (fk_opt_value(argc, argv, &i, "--offset", &val)) {
+            if (!val || !fk_parse_size(val, &offset)) {
+                fk_err("--offset %s: expected a byte offset", val ? val : "");
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
         } else if (!strcmp(argv[i], "--esptool")) {
@@ -332,7 +359,7 @@ static int cmd_info(int argc, char **argv)
     }
     uint8_t *buf;
     size_t len;
-    if (fk_read_file(path, &buf, &len)) return 2;
+    if (read_image(path, offset, &buf, &len)) return 2;
     if (esptool && !chip_given) chip = FK_CHIP_ESP8266; /* esptool's --chip auto reads images as ESP8266 */
     static fk_image_view_t v;
     fk_image_view_parse(buf, len, chip, &v);
@@ -347,7 +374,7 @@ static int cmd_info(int argc, char **argv)
         fputs(v.warnings, stdout);
         fk_err("%s: %s", path, v.problem);
     } else {
-        print_info_text(path, buf, len, &v);
+        print_info_text(path, offset, buf, len, &v);
     }
     free(buf);
     return rc;
@@ -408,7 +435,7 @@ static int slot_from_table(const char *table, uint32_t table_offset, const char 
 static int cmd_verify(int argc, char **argv)
 {
     const char *path = NULL, *val, *table = NULL, *slot_label = NULL;
-    uint32_t table_offset = FK_PART_DEFAULT_OFFSET;
+    uint32_t table_offset = FK_PART_DEFAULT_OFFSET, offset = 0;
     uint32_t part_size = 0, slot = 0x10000;
     bool size_given = false, slot_given = false, json = false;
     unsigned checks = FK_IMAGE_CHECK_SUM;
@@ -433,6 +460,11 @@ static int cmd_verify(int argc, char **argv)
             if (parse_checks(val, &checks)) return 2;
         } else if (fk_opt_value(argc, argv, &i, "--chip", &val)) {
             if (parse_chip(val, &chip)) return 2;
+        } else if (fk_opt_value(argc, argv, &i, "--offset", &val)) {
+            if (!val || !fk_parse_size(val, &offset)) {
+                fk_err("--offset %s: expected a byte offset", val ? val : "");
+                return 2;
+            }
         } else if (fk_opt_value(argc, argv, &i, "--table-offset", &val)) {
             if (!val || !fk_parse_size(val, &table_offset)) {
                 fk_err("--table-offset %s: expected a flash offset", val ? val : "");
@@ -473,7 +505,7 @@ static int cmd_verify(int argc, char **argv)
     if (!size_given) part_size = ESP_IMAGE_MAX_PART_SIZE - slot;
     uint8_t *buf;
     size_t len;
-    if (fk_read_file(path, &buf, &len)) return 2;
+    if (read_image(path, offset, &buf, &len)) return 2;
     if (chip == FK_CHIP_ESP32) checks |= FK_IMAGE_CHIP_ESP32;
     fk_image_info_t info;
     esp_err_t err = fk_image_verify_mem(buf, len, slot, part_size, checks, &info);

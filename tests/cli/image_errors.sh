@@ -51,5 +51,11 @@ echo keep > "$tmp/keep.bin"
 # stdout output
 "$FLASHKIT" image make --flash_mode dio --flash_size 2MB "$tmp/app.elf" -o - > "$tmp/stdout.bin" && cmp -s "$tmp/stdout.bin" "$vec/sdk3_app_2MB_dio_40m/image.bin" && ok || bad "make -o -"
 
+# --offset: an image inside a flash dump
+{ head -c 4096 /dev/zero; cat "$vec/sdk3_app_2MB_dio_40m/image.bin"; head -c 5000 /dev/zero; } > "$tmp/dump.bin"
+expect 0 "valid (image_len=65920)" -- "$FLASHKIT" image verify --offset 0x1000 --check both "$tmp/dump.bin"
+expect 0 "bytes from offset 0x1000" -- "$FLASHKIT" image info --offset 4K "$tmp/dump.bin"
+expect 2 "beyond the end of the file" -- "$FLASHKIT" image info --offset 0x100000 "$tmp/dump.bin"
+
 echo "image_errors: $pass passed, $fail failed"
 [[ $fail == 0 ]]
