@@ -5,12 +5,14 @@
 
 static const char singleapp[] =
     "# Name,   Type, SubType, Offset,  Size, Flags\n"
+    "# built into flashkit; rows start on line 3 as in the SDK's file\n"
     "nvs,      data, nvs,     0x9000,  0x6000,\n"
     "phy_init, data, phy,     0xf000,  0x1000,\n"
     "factory,  app,  factory, 0x10000, 0xF0000,\n";
 
 static const char two_ota[] =
     "# Name,   Type, SubType, Offset,   Size, Flags\n"
+    "# built into flashkit; rows start on line 3 as in the SDK's file\n"
     "nvs,      data, nvs,     0x9000,   0x4000\n"
     "otadata,  data, ota,     0xd000,   0x2000\n"
     "phy_init, data, phy,     0xf000,   0x1000\n"
@@ -19,6 +21,7 @@ static const char two_ota[] =
 
 static const char two_ota_1mb[] =
     "# Name,   Type, SubType, Offset,   Size, Flags\n"
+    "# built into flashkit; rows start on line 3 as in the SDK's file\n"
     "nvs,      data, nvs,     0x9000,   0x4000\n"
     "otadata,  data, ota,     0xd000,   0x2000\n"
     "phy_init, data, phy,     0xf000,   0x1000\n"

@@ -34,14 +34,14 @@ expect_fail() {
 fresh a --flash-size 1MB --table two_ota
 set_opt a APP2_OFFSET 0x85000
 set_opt a APP1_SIZE 0x7B000
-expect_fail a "sdkconfig:$(line APP2_OFFSET a): CONFIG_APP2_OFFSET=0x85000 but built-in partitions_two_ota.1MB.csv:6 ota_1 starts at 0x80000"
-grep -qF "sdkconfig:$(line APP1_SIZE a): CONFIG_APP1_SIZE=0x7B000 but built-in partitions_two_ota.1MB.csv:5 ota_0 is 0x70000 bytes" err.txt && ok || fail "second problem not reported"
+expect_fail a "sdkconfig:$(line APP2_OFFSET a): CONFIG_APP2_OFFSET=0x85000 but built-in partitions_two_ota.1MB.csv:7 ota_1 starts at 0x80000"
+grep -qF "sdkconfig:$(line APP1_SIZE a): CONFIG_APP1_SIZE=0x7B000 but built-in partitions_two_ota.1MB.csv:6 ota_0 is 0x70000 bytes" err.txt && ok || fail "second problem not reported"
 grep -qF "build: 2 problems in .; nothing written" err.txt && ok || fail "problem count"
 [[ ! -e a/build ]] && ok || fail "a/build created"
 
 fresh b --flash-size 2MB --table singleapp
 set_opt b APP1_OFFSET 0x20000
-expect_fail b "sdkconfig:$(line APP1_OFFSET b): CONFIG_APP1_OFFSET=0x20000 but built-in partitions_singleapp.csv:4 factory starts at 0x10000"
+expect_fail b "sdkconfig:$(line APP1_OFFSET b): CONFIG_APP1_OFFSET=0x20000 but built-in partitions_singleapp.csv:5 factory starts at 0x10000"
 
 # The notes' 1 MB layout in a custom table, with App2 moved in the CSV only.
 fresh c --flash-size 1MB --table custom
@@ -114,11 +114,11 @@ expect_fail q "partitions.csv:9: Value 'nosuch' is not valid"
 # --- app images ---
 fresh r --flash-size 1MB --table two_ota
 head -c $((0x71000)) /dev/zero > big.bin
-expect_fail r "big.bin: 0x71000 bytes but built-in partitions_two_ota.1MB.csv:5 ota_0 is 0x70000 bytes" --app ../big.bin
+expect_fail r "big.bin: 0x71000 bytes but built-in partitions_two_ota.1MB.csv:6 ota_0 is 0x70000 bytes" --app ../big.bin
 head -c 4096 /dev/urandom > junk.bin
-expect_fail r "junk.bin: not a bootable ESP8266 app image for built-in partitions_two_ota.1MB.csv:5 ota_0" --app ../junk.bin
+expect_fail r "junk.bin: not a bootable ESP8266 app image for built-in partitions_two_ota.1MB.csv:6 ota_0" --app ../junk.bin
 bash "$SRC/scripts/build-firmware.sh" 2.0 0x80000 app_80000.bin "$F" > /dev/null
-expect_fail r "app_80000.bin: linked to run from flash offset 0x80000 (code at 0x40280010) but built-in partitions_two_ota.1MB.csv:5 ota_0 starts at 0x10000" --app ../app_80000.bin
+expect_fail r "app_80000.bin: linked to run from flash offset 0x80000 (code at 0x40280010) but built-in partitions_two_ota.1MB.csv:6 ota_0 starts at 0x10000" --app ../app_80000.bin
 (cd r && "$F" build --app2 ../app_80000.bin > /dev/null) && ok || fail "app2 linked for ota_1 refused"
 cmp -s app_80000.bin r/build/app2.bin && ok || fail "app2.bin not copied"
 fresh s

@@ -83,7 +83,7 @@ grep -qx 'CONFIG_FLASHKIT_DEMO_APP=y' p/sdkconfig && ok || fail "flashkit option
 grep -q 'wrote sdkconfig' "$work/screen" && ok || fail "no 'wrote sdkconfig' line"
 # The 2MB-sized APP1 value the user kept is now wrong for 1 MB: build says so.
 if (cd p && "$F" build > ../b.out 2> ../b.err); then fail "build accepted APP1_SIZE 0xF0000 on 1MB two OTA"; fi
-grep -q 'CONFIG_APP1_SIZE=0xF0000 but built-in partitions_two_ota.1MB.csv:5 ota_0 is 0x70000 bytes' b.err && ok \
+grep -q 'CONFIG_APP1_SIZE=0xF0000 but built-in partitions_two_ota.1MB.csv:6 ota_0 is 0x70000 bytes' b.err && ok \
   || { cat b.err; fail "APP1 size disagreement not reported"; }
 [[ ! -e p/build ]] && ok || fail "build wrote files despite the disagreement"
 
