@@ -4,13 +4,32 @@
 #include <string.h>
 #include "boot_select.h"
 #include "esp_image_format.h"
+#include "fk_hash.h"
 #include "otadata.h"
+
+/* The SHA-256 of an incoming image is computed while it arrives, from the
+ * bytes read back from flash right after each write: the hash then overlaps
+ * the download instead of following it. Only the segment lengths are parsed
+ * here (to know where the hashed prefix [0, L) ends); esp_ota_end still runs
+ * the full verification for everything else, and falls back to hashing the
+ * slot again whenever this stream could not follow the image. */
+typedef struct {
+    uint32_t pos;       /* bytes seen */
+    uint32_t next_hdr;  /* offset of the next segment header */
+    uint32_t L;         /* end of the hashed prefix; 0 = not known yet */
+    uint8_t nsegs, seen;
+    uint8_t buf[8];     /* header being assembled */
+    uint8_t have;
+    bool bad;
+    fk_sha256_t sha;
+} ota_stream_t;
 
 typedef struct {
     esp_ota_handle_t id; /* 0 = free */
     const esp_partition_t *part;
     uint32_t wrote;
     uint32_t erased; /* bytes from the slot start already erased (lazy erase) */
+    ota_stream_t st;
 } ota_handle_t;
 
 static ota_handle_t handles[FK_OTA_MAX_HANDLES];
@@ -111,6 +130,63 @@ static bool is_ota_app(const esp_partition_t *p)
            p->subtype < ESP_PARTITION_SUBTYPE_APP_OTA_MAX;
 }
 
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Feeds bytes at stream offset st->pos. */
+static void stream_feed(ota_stream_t *st, const uint8_t *d, size_t n)
+{
+    while (n && !st->bad) {
+        if (st->L && st->pos >= st->L) return; /* past the hashed prefix */
+        size_t take;
+        bool in_hdr = st->pos < ESP_IMAGE_HEADER_LEN_ESP8266 || (!st->L && st->pos >= st->next_hdr);
+        if (in_hdr) {
+            take = 1;
+            st->buf[st->have++] = *d;
+            if (st->pos + 1 == ESP_IMAGE_HEADER_LEN_ESP8266 && st->have == 8) {
+                st->nsegs = st->buf[1];
+                st->have = 0;
+                st->next_hdr = ESP_IMAGE_HEADER_LEN_ESP8266;
+                if (st->nsegs > ESP_IMAGE_MAX_SEGMENTS) st->bad = true;
+                if (st->nsegs == 0) st->L = (ESP_IMAGE_HEADER_LEN_ESP8266 + 16u) & ~15u;
+            } else if (st->pos >= ESP_IMAGE_HEADER_LEN_ESP8266 && st->have == 8) {
+                uint32_t len = rd32(st->buf + 4);
+                st->have = 0;
+                if (len % 4 || len > ESP_IMAGE_MAX_PART_SIZE) {
+                    st->bad = true;
+                } else {
+                    st->next_hdr = st->pos + 1 + len;
+                    if (++st->seen == st->nsegs) st->L = (st->next_hdr + 16u) & ~15u;
+                }
+            }
+        } else {
+            uint32_t stop = st->L ? st->L : st->next_hdr;
+            take = stop - st->pos < n ? stop - st->pos : n;
+        }
+        fk_sha256_update(&st->sha, d, take);
+        st->pos += (uint32_t)take;
+        d += take;
+        n -= take;
+    }
+}
+
+/* Reads back what was just written, in small pieces as a device would. */
+static esp_err_t stream_readback(ota_handle_t *h, uint32_t from, uint32_t len)
+{
+    uint8_t buf[256];
+    while (len) {
+        uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
+        esp_err_t err = fk_flash_read(h->part->flash, h->part->address + from, buf, n);
+        if (err != ESP_OK) return err;
+        stream_feed(&h->st, buf, n);
+        from += n;
+        len -= n;
+    }
+    return ESP_OK;
+}
+
 esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp_ota_handle_t *out_handle)
 {
     last_error[0] = 0;
@@ -130,6 +206,7 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
         if (handles[i].id) continue;
         if (++last_id == 0) last_id = 1;
         handles[i] = (ota_handle_t){.id = last_id, .part = p};
+        fk_sha256_start(&handles[i].st.sha);
         *out_handle = last_id;
         return ESP_OK;
     }
@@ -165,21 +242,31 @@ esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size)
         set_error("flash write failed at ", p->address + h->wrote, "");
         return err;
     }
+    uint32_t from = h->wrote;
     h->wrote = end;
+    if (image_checks & FK_IMAGE_CHECK_HASH) return stream_readback(h, from, (uint32_t)size);
     return ESP_OK;
+}
+
+/* Every exit of a handle releases the hash context. */
+static void stream_release(ota_handle_t *h)
+{
+    uint8_t tmp[32];
+    fk_sha256_finish(&h->st.sha, tmp);
 }
 
 esp_err_t esp_ota_abort(esp_ota_handle_t handle)
 {
     ota_handle_t *h = find_handle(handle);
     if (!h) return ESP_ERR_NOT_FOUND;
+    stream_release(h);
     h->id = 0;
     return ESP_OK;
 }
 
-static esp_err_t verify_slot(const esp_partition_t *p)
+static esp_err_t verify_slot(const esp_partition_t *p, unsigned checks)
 {
-    esp_err_t err = fk_image_verify(p->flash, p->address, p->size, image_checks, &info);
+    esp_err_t err = fk_image_verify(p->flash, p->address, p->size, checks, &info);
     if (err == ESP_ERR_IMAGE_INVALID || err == ESP_ERR_INVALID_ARG) {
         err_put(err_put(0, "image invalid: "), info.reason[0] ? info.reason : esp_err_to_name(err));
         return ESP_ERR_OTA_VALIDATE_FAILED;
@@ -188,19 +275,41 @@ static esp_err_t verify_slot(const esp_partition_t *p)
     return err;
 }
 
+/* Checks on the verified image (info) that the streamed hash stands for. */
+static esp_err_t check_streamed_hash(const ota_handle_t *h, const uint8_t digest[32])
+{
+    uint32_t L = info.checksum_offs + 1;
+    if (L != h->st.L) return verify_slot(h->part, image_checks); /* the stream lost track: hash again */
+    uint8_t stored[ESP_IMAGE_HASH_LEN];
+    esp_err_t err = fk_flash_read(h->part->flash, h->part->address + L, stored, sizeof stored);
+    if (err != ESP_OK) {
+        set_error("flash read failed in the slot at ", h->part->address, "");
+        return err;
+    }
+    if (memcmp(stored, digest, sizeof stored) != 0) {
+        err_put(0, "image invalid: appended SHA-256 mismatch");
+        return ESP_ERR_OTA_VALIDATE_FAILED;
+    }
+    return ESP_OK;
+}
+
 esp_err_t esp_ota_end(esp_ota_handle_t handle)
 {
     ota_handle_t *h = find_handle(handle);
     if (!h) return ESP_ERR_NOT_FOUND;
     ota_handle_t done = *h;
+    uint8_t digest[32];
+    fk_sha256_finish(&h->st.sha, digest);
     h->id = 0;
     if (done.wrote == 0) return ESP_ERR_INVALID_ARG;
-    esp_err_t err = verify_slot(done.part);
+    bool streamed = (image_checks & FK_IMAGE_CHECK_HASH) && !done.st.bad && done.st.L && done.st.pos >= done.st.L;
+    esp_err_t err = verify_slot(done.part, streamed ? image_checks & ~FK_IMAGE_CHECK_HASH : image_checks);
     if (err != ESP_OK && err != ESP_ERR_OTA_VALIDATE_FAILED) return err;
     /* Lazy erase leaves older data past the new image: an image that needs
      * bytes beyond what was written was not fully received, whatever those
      * bytes happen to be. */
     uint32_t need = info.image_len > info.data_end ? info.image_len : info.data_end;
+    if (err == ESP_OK && (image_checks & FK_IMAGE_CHECK_HASH)) need = info.checksum_offs + 1 + ESP_IMAGE_HASH_LEN;
     if (info.nsegs) {
         /* Verification may stop at a segment header read from flash past the
          * data: that too means the stream ended early. */
@@ -218,6 +327,7 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
         return ESP_ERR_OTA_VALIDATE_FAILED;
     }
     if (err != ESP_OK) return err;
+    if (streamed && (err = check_streamed_hash(&done, digest)) != ESP_OK) return err;
     char why[sizeof last_error];
     if (fk_image_check_slot(&info, done.part->address, done.part->size, why, sizeof why) != ESP_OK) {
         err_put(0, why);
@@ -230,7 +340,7 @@ esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
 {
     last_error[0] = 0;
     if (!partition || !partition->flash) return ESP_ERR_INVALID_ARG;
-    esp_err_t err = verify_slot(partition);
+    esp_err_t err = verify_slot(partition, image_checks);
     if (err != ESP_OK) return err;
     if (partition->type != ESP_PARTITION_TYPE_APP) return ESP_ERR_INVALID_ARG;
     const esp_partition_t *od =

@@ -1,0 +1,245 @@
+/* OTA throughput: a 1 MB image from a local python3 -m http.server through
+ * esp_ota_begin/write/end (download -> write -> verify, checksum + SHA-256)
+ * into the flash emulator, against the raw emulator write + SHA-256 of the
+ * same bytes measured in the same run. Prints figures only. */
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include "boot_select.h"
+#include "esp_ota_ops.h"
+#include "fk_hash.h"
+#include "flash_emu.h"
+#include "http_client.h"
+
+extern char **environ;
+
+#define IMG_SIZE (1024u * 1024u)
+#define SLOT 0x110000u
+#define RUNS 15
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A valid app image of exactly IMG_SIZE bytes linked for 0x10000. */
+static void make_image(uint8_t *b)
+{
+    uint32_t total = IMG_SIZE;
+    uint32_t L = total - 32;
+    uint32_t data_len = (L - 1 - 8 - 8) & ~3u; /* one segment; padding then checksum */
+    memset(b, 0, total);
+    b[0] = 0xE9;
+    b[1] = 1;
+    b[2] = 2;
+    b[3] = 0x20;
+    put32(b + 4, 0x40210014);
+    put32(b + 8, 0x40210010);
+    put32(b + 12, data_len);
+    uint8_t chk = 0xEF;
+    uint32_t x = 1;
+    for (uint32_t i = 0; i < data_len; i++) {
+        x = x * 1664525u + 1013904223u;
+        b[16 + i] = (uint8_t)(x >> 24);
+        chk ^= b[16 + i];
+    }
+    b[L - 1] = chk;
+    fk_sha256_t h;
+    fk_sha256_start(&h);
+    fk_sha256_update(&h, b, L);
+    fk_sha256_finish(&h, b + L);
+}
+
+static void row(uint8_t *t, int i, int type, int sub, uint32_t off, uint32_t size, const char *label)
+{
+    fk_part_entry_t e = {.type = (uint8_t)type, .subtype = (uint8_t)sub, .offset = off, .size = size};
+    snprintf(e.label, sizeof e.label, "%s", label);
+    fk_part_entry_encode(&e, t + 32 * i);
+}
+
+static int on_body(void *ctx, const uint8_t *d, size_t n, fk_http_result_t *res)
+{
+    (void)res;
+    return esp_ota_write(*(esp_ota_handle_t *)ctx, d, n) != ESP_OK;
+}
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(s, (struct sockaddr *)&a, &l) != 0) return -1;
+    int port = ntohs(a.sin_port);
+    close(s);
+    return port;
+}
+
+/* Starts a server on a free port serving dir; returns its pid or -1. */
+static pid_t start_server(const char *kind, const char *dir, int port)
+{
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
+    pid_t pid;
+    int rc;
+    if (!strcmp(kind, "python3")) {
+        char *argv[] = {"python3", "-m", "http.server", portstr, "--bind", "127.0.0.1", "--directory", (char *)dir, NULL};
+        rc = posix_spawnp(&pid, "python3", &fa, NULL, argv, environ);
+    } else {
+        char conf[400], prefix[200], err[400];
+        snprintf(prefix, sizeof prefix, "%s/ng", dir);
+        mkdir(prefix, 0755);
+        snprintf(conf, sizeof conf, "%s/nginx.conf", prefix);
+        snprintf(err, sizeof err, "%s/error.log", prefix);
+        FILE *f = fopen(conf, "w");
+        if (!f) return -1;
+        fprintf(f,
+                "worker_processes 1; daemon off; pid %s/nginx.pid; error_log %s;\n"
+                "events { worker_connections 16; }\n"
+                "http { access_log off; sendfile on; client_body_temp_path %s; proxy_temp_path %s;\n"
+                "  fastcgi_temp_path %s; uwsgi_temp_path %s; scgi_temp_path %s;\n"
+                "  server { listen 127.0.0.1:%d; root %s; } }\n",
+                prefix, err, prefix, prefix, prefix, prefix, prefix, port, dir);
+        fclose(f);
+        char *argv[] = {"nginx", "-p", prefix, "-e", err, "-c", conf, NULL};
+        rc = posix_spawnp(&pid, "nginx", &fa, NULL, argv, environ);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    return rc == 0 ? pid : -1;
+}
+
+static int run(const char *kind, const char *dir, const uint8_t *img, const esp_partition_t *p, fk_emu_t *emu)
+{
+    int port = free_port();
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/app.bin", port);
+    pid_t pid = start_server(kind, dir, port);
+    if (pid < 0) {
+        printf("%s: cannot start the server (skipped)\n", kind);
+        return 1;
+    }
+    int rc = 1;
+    fk_http_result_t res;
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++) { /* wait until it answers */
+        up = fk_http_get(url, NULL, NULL, NULL, &res) == 0;
+        if (!up) usleep(50000);
+    }
+    double best_ota = 1e9, best_raw = 1e9, best_dl = 0, best_end = 0, cpu_ota = 1e9, cpu_raw = 1e9;
+    for (int r = 0; up && r < RUNS; r++) {
+        /* OTA: download -> esp_ota_write -> esp_ota_end (full verification). */
+        double c0 = cpu(), t0 = now();
+        esp_ota_handle_t h;
+        esp_err_t err = esp_ota_begin(p, OTA_SIZE_UNKNOWN, &h);
+        if (err == ESP_OK && fk_http_get(url, NULL, on_body, &h, &res) != 0) err = ESP_FAIL;
+        double tm = now();
+        if (err == ESP_OK) err = esp_ota_end(h);
+        double t1 = now(), c1 = cpu();
+        if (c1 - c0 < cpu_ota) cpu_ota = c1 - c0;
+        if (err != ESP_OK) {
+            fprintf(stderr, "bench_ota: OTA failed: %s %s %s\n", esp_err_to_name(err), res.error, fk_ota_last_error());
+            goto out;
+        }
+        if (t1 - t0 < best_ota) {
+            best_ota = t1 - t0;
+            best_dl = tm - t0;
+            best_end = t1 - tm;
+        }
+        /* Raw: erase + write the same bytes in 16 KiB chunks, SHA-256 of them. */
+        c0 = cpu();
+        t0 = now();
+        fk_flash_erase_range(&emu->flash, SLOT, IMG_SIZE);
+        for (uint32_t at = 0; at < IMG_SIZE; at += 16384) fk_flash_write(&emu->flash, SLOT + at, img + at, 16384);
+        fk_sha256_t sh;
+        uint8_t dg[32];
+        fk_sha256_start(&sh);
+        fk_sha256_update(&sh, img, IMG_SIZE);
+        fk_sha256_finish(&sh, dg);
+        t1 = now();
+        c1 = cpu();
+        if (c1 - c0 < cpu_raw) cpu_raw = c1 - c0;
+        if (t1 - t0 < best_raw) best_raw = t1 - t0;
+    }
+    if (!up) {
+        printf("%s: the server did not answer (skipped)\n", kind);
+        goto out;
+    }
+    double mb = IMG_SIZE / 1048576.0;
+    printf("1 MB image from %s (download -> esp_ota_write -> esp_ota_end, checksum + SHA-256), best of %d:\n",
+           !strcmp(kind, "nginx") ? "nginx" : "python3 -m http.server", RUNS);
+    printf("  OTA:                            %8.1f MB/s (%.2f ms: download + write %.2f, esp_ota_end %.2f)\n",
+           mb / best_ota, best_ota * 1e3, best_dl * 1e3, best_end * 1e3);
+    printf("  raw emulator write + SHA-256:   %8.1f MB/s (%.2f ms)\n", mb / best_raw, best_raw * 1e3);
+    printf("  ratio OTA / raw:                %8.0f %% (target >= 80 %%)\n", 100.0 * best_raw / best_ota);
+    printf("  CPU time of this process:       OTA %.2f ms, raw %.2f ms (ratio %.0f %%; the server runs apart)\n",
+           cpu_ota * 1e3, cpu_raw * 1e3, 100.0 * cpu_raw / cpu_ota);
+    rc = 0;
+out:
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    return rc;
+}
+
+int main(void)
+{
+    static uint8_t img[IMG_SIZE];
+    make_image(img);
+    char dir[] = "/tmp/fk_bench_otaXXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    chmod(dir, 0755); /* nginx workers may run as another user */
+    char path[256];
+    snprintf(path, sizeof path, "%s/app.bin", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(img, 1, IMG_SIZE, f) != IMG_SIZE) return 1;
+    fclose(f);
+    chmod(path, 0644);
+
+    fk_emu_t emu;
+    fk_emu_init_mem(&emu, 4u << 20);
+    uint8_t t[FK_PART_TABLE_SIZE];
+    memset(t, 0xFF, sizeof t);
+    row(t, 0, 1, 0, 0xd000, 0x2000, "otadata");
+    row(t, 1, 0, 0x10, 0x10000, 0x100000, "ota_0");
+    row(t, 2, 0, 0x11, SLOT, 0x100000, "ota_1");
+    fk_emu_load(&emu, 0x8000, t, sizeof t);
+    fk_ptable_t table;
+    fk_ptable_load(&table, &emu.flash, 0x8000, 0);
+    fk_partition_set_table(&table);
+    fk_boot_set_running(0x10000);
+    const esp_partition_t *p = esp_ota_get_next_update_partition(NULL);
+
+    int rc = run("python3", dir, img, p, &emu);
+    rc |= run("nginx", dir, img, p, &emu);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) rc = 1;
+    fk_emu_close(&emu);
+    return rc;
+}
