@@ -276,14 +276,14 @@ static esp_err_t verify_slot(const esp_partition_t *p, unsigned checks)
 }
 
 /* Checks on the verified image (info) that the streamed hash stands for. */
-static esp_err_t check_streamed_hash(const ota_handle_t *h, const uint8_t digest[32])
+static esp_err_t check_streamed_hash(const esp_partition_t *part, uint32_t stream_L, const uint8_t digest[32])
 {
     uint32_t L = info.checksum_offs + 1;
-    if (L != h->st.L) return verify_slot(h->part, image_checks); /* the stream lost track: hash again */
+    if (L != stream_L) return verify_slot(part, image_checks); /* the stream lost track: hash again */
     uint8_t stored[ESP_IMAGE_HASH_LEN];
-    esp_err_t err = fk_flash_read(h->part->flash, h->part->address + L, stored, sizeof stored);
+    esp_err_t err = fk_flash_read(part->flash, part->address + L, stored, sizeof stored);
     if (err != ESP_OK) {
-        set_error("flash read failed in the slot at ", h->part->address, "");
+        set_error("flash read failed in the slot at ", part->address, "");
         return err;
     }
     if (memcmp(stored, digest, sizeof stored) != 0) {
@@ -297,13 +297,14 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
 {
     ota_handle_t *h = find_handle(handle);
     if (!h) return ESP_ERR_NOT_FOUND;
-    ota_handle_t done = *h;
+    const esp_partition_t *part = h->part;
+    const uint32_t wrote = h->wrote, stream_L = h->st.L;
+    bool streamed = (image_checks & FK_IMAGE_CHECK_HASH) && !h->st.bad && h->st.L && h->st.pos >= h->st.L;
     uint8_t digest[32];
     fk_sha256_finish(&h->st.sha, digest);
     h->id = 0;
-    if (done.wrote == 0) return ESP_ERR_INVALID_ARG;
-    bool streamed = (image_checks & FK_IMAGE_CHECK_HASH) && !done.st.bad && done.st.L && done.st.pos >= done.st.L;
-    esp_err_t err = verify_slot(done.part, streamed ? image_checks & ~FK_IMAGE_CHECK_HASH : image_checks);
+    if (wrote == 0) return ESP_ERR_INVALID_ARG;
+    esp_err_t err = verify_slot(part, streamed ? image_checks & ~FK_IMAGE_CHECK_HASH : image_checks);
     if (err != ESP_OK && err != ESP_ERR_OTA_VALIDATE_FAILED) return err;
     /* Lazy erase leaves older data past the new image: an image that needs
      * bytes beyond what was written was not fully received, whatever those
@@ -315,24 +316,22 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
          * data: that too means the stream ended early. */
         const fk_image_segment_t *sg = &info.seg[info.nsegs - 1];
         uint32_t end = sg->file_offs + 8u;
-        if (sg->data_len <= done.part->size) end += sg->data_len;
+        if (sg->data_len <= part->size) end += sg->data_len;
         if (end > need) need = end;
     }
-    if (need > done.wrote) {
+    if (need > wrote) {
         size_t at = err_put(0, "incomplete image: it needs ");
         at = err_hex(at, need);
         at = err_put(at, " bytes but only ");
-        at = err_hex(at, done.wrote);
+        at = err_hex(at, wrote);
         err_put(at, " were written");
         return ESP_ERR_OTA_VALIDATE_FAILED;
     }
     if (err != ESP_OK) return err;
-    if (streamed && (err = check_streamed_hash(&done, digest)) != ESP_OK) return err;
-    char why[sizeof last_error];
-    if (fk_image_check_slot(&info, done.part->address, done.part->size, why, sizeof why) != ESP_OK) {
-        err_put(0, why);
+    if (streamed && (err = check_streamed_hash(part, stream_L, digest)) != ESP_OK) return err;
+    /* The reason goes straight into the module's error text. */
+    if (fk_image_check_slot(&info, part->address, part->size, last_error, sizeof last_error) != ESP_OK)
         return ESP_ERR_OTA_VALIDATE_FAILED;
-    }
     return ESP_OK;
 }
 

@@ -1,5 +1,6 @@
 /* esp_ota_* on the flash emulator: the SDK flow and every error path. */
 #include "boot_select.h"
+#include "esp_image_format.h"
 #include "esp_ota_ops.h"
 #include "fk_test.h"
 #include "test_ota_util.h"
@@ -178,6 +179,21 @@ static void test_errors(void)
     CHECK_EQ(ota_image(slot(0), img, n, 512), ESP_ERR_OTA_VALIDATE_FAILED);
     CHECK(strstr(fk_ota_last_error(), "image invalid") != NULL);
     img[100] ^= 1;
+    /* The appended SHA-256 (hashed while streaming): a flipped hash byte fails
+     * with both checks, passes with the SDK's default checksum-only check. */
+    img[n - 5] ^= 0x10;
+    CHECK_EQ(ota_image(slot(0), img, n, 333), ESP_ERR_OTA_VALIDATE_FAILED);
+    CHECK(strstr(fk_ota_last_error(), "SHA-256") != NULL);
+    fk_ota_set_image_checks(FK_IMAGE_CHECK_SUM);
+    CHECK_EQ(ota_image(slot(0), img, n, 333), ESP_OK);
+    fk_ota_set_image_checks(FK_IMAGE_CHECK_HASH);
+    CHECK_EQ(ota_image(slot(0), img, n, 333), ESP_ERR_OTA_VALIDATE_FAILED);
+    img[n - 5] ^= 0x10;
+    CHECK_EQ(ota_image(slot(0), img, n, 333), ESP_OK);
+    /* Without its last hash byte the image is incomplete under the hash check. */
+    CHECK_EQ(ota_image(slot(0), img, n - 1, 333), ESP_ERR_OTA_VALIDATE_FAILED);
+    CHECK(strstr(fk_ota_last_error(), "incomplete") != NULL);
+    fk_ota_set_image_checks(FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH);
     /* Linked for ota_0 (0x20000) but written to ota_1: the ESP8266 link rule. */
     CHECK_EQ(ota_image(slot(1), img, n, 512), ESP_ERR_OTA_VALIDATE_FAILED);
     printf("link-address message: %s\n", fk_ota_last_error());
