@@ -400,6 +400,68 @@ static void test_orphan_chunk_moved_by_recovery(void)
     CHECK_EQ(nvs_flash_deinit_partition("t"), ESP_OK);
 }
 
+/* A collected page has its state word cleared before the sector erase. A
+ * torn erase may set bits of the first byte; from 0x00000000 that can never
+ * read back as FULL or ACTIVE, which would resurrect stale copies. */
+static void test_retired_page_cannot_resurrect(void)
+{
+    fresh(0x3000);
+    CHECK_EQ(mount(0x3000, 1), ESP_OK);
+    nvs_handle_t h = open_rw("w");
+    char key[16];
+    for (int i = 0; i < 20; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        CHECK_EQ(nvs_set_u32(h, key, 1000u + (uint32_t)i), ESP_OK);
+    }
+    /* Updates until a write needs a garbage collection. */
+    uint8_t *snap = malloc(0x3000);
+    int i = 0;
+    uint64_t er = emu.st.erases;
+    for (; emu.st.erases == er; i++) {
+        memcpy(snap, emu.mem, 0x3000);
+        snprintf(key, sizeof key, "k%d", i % 20);
+        CHECK_EQ(nvs_set_u32(h, key, (uint32_t)i), ESP_OK);
+    }
+    i--; /* op i collected; snap is the flash before it */
+    nvs_flash_deinit_partition("t");
+    int found = 0;
+    for (uint64_t n = 1; n < 400 && !found; n++) {
+        memcpy(emu.mem, snap, 0x3000);
+        CHECK_EQ(mount(0x3000, 1), ESP_OK);
+        h = open_rw("w");
+        fk_emu_set_cut(&emu, n, FK_CUT_ATOMIC, 1);
+        snprintf(key, sizeof key, "k%d", i % 20);
+        nvs_set_u32(h, key, (uint32_t)i);
+        bool cut = emu.powered_off;
+        fk_emu_power_on(&emu);
+        nvs_flash_deinit_partition("t");
+        if (!cut) break;
+        for (uint32_t pg = 0; pg < 0x3000; pg += 4096) {
+            if (nvs_le32(emu.mem + pg) != 0 || nvs_le32(emu.mem + pg + 4) == 0xFFFFFFFFu) continue;
+            found = 1;
+            emu.mem[pg] = 0xFC; /* the worst a torn erase can do to byte 0 */
+        }
+    }
+    CHECK(found);
+    CHECK_EQ(mount(0x3000, 1), ESP_OK);
+    h = open_rw("w");
+    for (int k = 0; k < 20; k++) { /* update everything: no stale copy may win */
+        snprintf(key, sizeof key, "k%d", k);
+        CHECK_EQ(nvs_set_u32(h, key, 7u * (uint32_t)k), ESP_OK);
+    }
+    nvs_flash_deinit_partition("t");
+    CHECK_EQ(mount(0x3000, 1), ESP_OK);
+    h = open_rw("w");
+    for (int k = 0; k < 20; k++) {
+        uint32_t v = 0;
+        snprintf(key, sizeof key, "k%d", k);
+        CHECK_EQ(nvs_get_u32(h, key, &v), ESP_OK);
+        CHECK_EQ(v, 7u * (uint32_t)k);
+    }
+    nvs_flash_deinit_partition("t");
+    free(snap);
+}
+
 /* nvs_flash_init() over the partition table, as firmware calls it. */
 static void test_partition_table(void)
 {
@@ -454,6 +516,7 @@ int main(void)
     test_space_and_stats();
     test_damaged();
     test_orphan_chunk_moved_by_recovery();
+    test_retired_page_cannot_resurrect();
     test_partition_table();
     fk_emu_close(&emu);
     return fk_test_done("test_nvs_api");
