@@ -257,16 +257,18 @@ static esp_err_t erase_whole(nvs_part_t *p, const nvs_loc_t *l)
 }
 
 /* After writing the new copy: erase the old one, finding it again if a
- * garbage collection moved it meanwhile. */
+ * garbage collection moved it meanwhile. Then any other item with that key:
+ * ESP-IDF keeps one item per (key, type), so its images may hold several. */
 static esp_err_t erase_old(nvs_part_t *p, nvs_loc_t *old, uint32_t gc_before,
                            const nvs_loc_t *newloc)
 {
-    if (p->gc_count != gc_before) {
-        esp_err_t err = nvs_find(p, old->e.ns, NVS_ITEM_ANY, old->e.key, NVS_CHUNK_ANY, newloc, old);
-        if (err == ESP_ERR_NVS_NOT_FOUND) return ESP_OK;
-        if (err != ESP_OK) return err;
+    esp_err_t err = ESP_OK;
+    if (p->gc_count == gc_before) err = erase_whole(p, old);
+    while (err == ESP_OK) {
+        err = nvs_find(p, old->e.ns, NVS_ITEM_ANY, old->e.key, NVS_CHUNK_ANY, newloc, old);
+        if (err == ESP_OK) err = erase_whole(p, old);
     }
-    return erase_whole(p, old);
+    return err == ESP_ERR_NVS_NOT_FOUND ? ESP_OK : err;
 }
 
 static esp_err_t blob_equal(nvs_part_t *p, const nvs_loc_t *idx, const void *data, uint32_t size,
@@ -459,12 +461,15 @@ esp_err_t nvs_load_var(nvs_part_t *p, uint8_t ns, uint8_t type, const char *key,
                        size_t *len)
 {
     nvs_loc_t l;
-    esp_err_t err = nvs_find(p, ns, NVS_ITEM_ANY, key, NVS_CHUNK_ANY, NULL, &l);
+    esp_err_t err;
+    if (type == NVS_ITEM_BLOB_DATA) { /* a blob: v2 index first, then a v1 item */
+        err = nvs_find(p, ns, NVS_ITEM_BLOB_IDX, key, NVS_CHUNK_ANY, NULL, &l);
+        if (err == ESP_OK) return read_blob_v2(p, &l, buf, len);
+        if (err != ESP_ERR_NVS_NOT_FOUND) return err;
+        type = NVS_ITEM_BLOB;
+    }
+    err = nvs_find(p, ns, type, key, NVS_CHUNK_ANY, NULL, &l);
     if (err != ESP_OK) return err;
-    if (type == NVS_ITEM_BLOB_DATA && l.e.type == NVS_ITEM_BLOB_IDX)
-        return read_blob_v2(p, &l, buf, len);
-    if (!(l.e.type == type || (type == NVS_ITEM_BLOB_DATA && l.e.type == NVS_ITEM_BLOB)))
-        return ESP_ERR_NVS_NOT_FOUND;
     uint32_t size = varlen_size(&l.e);
     if (!buf) {
         *len = size;

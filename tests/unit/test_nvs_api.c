@@ -462,6 +462,60 @@ static void test_retired_page_cannot_resurrect(void)
     free(snap);
 }
 
+/* ESP-IDF keeps one item per (key, type): its images may hold a key twice
+ * with two types. Both read back by type; setting the key replaces both. */
+static void test_idf_key_with_two_types(void)
+{
+    fresh(0x4000);
+    uint8_t page[4096];
+    nvs_entry_t e;
+    memset(page, 0xFF, sizeof page);
+    nvs_header_build(page, NVS_PAGE_FULL, 0, NVS_VERSION_V2);
+    nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "app");
+    e.data[0] = 1;
+    nvs_entry_seal(&e);
+    memcpy(page + 64, &e, 32);
+    nvs_entry_init(&e, 1, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "k");
+    e.data[0] = 9;
+    nvs_entry_seal(&e);
+    memcpy(page + 96, &e, 32);
+    nvs_bitmap_set(page + 32, 0, NVS_ENTRY_WRITTEN);
+    nvs_bitmap_set(page + 32, 1, NVS_ENTRY_WRITTEN);
+    fk_emu_load(&emu, 0, page, sizeof page);
+    memset(page, 0xFF, sizeof page);
+    nvs_header_build(page, NVS_PAGE_ACTIVE, 1, NVS_VERSION_V2);
+    nvs_entry_init(&e, 1, NVS_ITEM_SZ, 2, NVS_CHUNK_ANY, "k");
+    nvs_entry_set_varlen(&e, 3, fk_crc32_le(0xFFFFFFFFu, "hi", 3));
+    nvs_entry_seal(&e);
+    memcpy(page + 64, &e, 32);
+    memcpy(page + 96, "hi", 3);
+    /* Not the newest item: that one is taken as an update cut before the
+     * old copy was erased (spec 9.3), and supersedes older copies. */
+    nvs_entry_init(&e, 1, NVS_ITEM_U32, 1, NVS_CHUNK_ANY, "other");
+    memset(e.data, 0, 4);
+    nvs_entry_seal(&e);
+    memcpy(page + 128, &e, 32);
+    for (unsigned i = 0; i < 3; i++) nvs_bitmap_set(page + 32, i, NVS_ENTRY_WRITTEN);
+    fk_emu_load(&emu, 4096, page, sizeof page);
+    CHECK_EQ(mount(0x4000, 0), ESP_OK);
+    nvs_handle_t h = open_rw("app");
+    uint8_t u8 = 0;
+    char str[8];
+    size_t len = sizeof str;
+    CHECK_EQ(nvs_get_u8(h, "k", &u8), ESP_OK);
+    CHECK_EQ(u8, 9);
+    CHECK_EQ(nvs_get_str(h, "k", str, &len), ESP_OK);
+    CHECK(len == 3 && !strcmp(str, "hi"));
+    CHECK_EQ(nvs_set_u16(h, "k", 300), ESP_OK);
+    CHECK_EQ(nvs_get_u8(h, "k", &u8), ESP_ERR_NVS_NOT_FOUND);
+    CHECK_EQ(nvs_get_str(h, "k", NULL, &len), ESP_ERR_NVS_NOT_FOUND);
+    uint16_t u16 = 0;
+    CHECK_EQ(nvs_get_u16(h, "k", &u16), ESP_OK);
+    CHECK_EQ(u16, 300);
+    CHECK_EQ(emu.mem[4096 + 8], NVS_VERSION_V2);
+    nvs_flash_deinit_partition("t");
+}
+
 /* nvs_flash_init() over the partition table, as firmware calls it. */
 static void test_partition_table(void)
 {
@@ -517,6 +571,7 @@ int main(void)
     test_damaged();
     test_orphan_chunk_moved_by_recovery();
     test_retired_page_cannot_resurrect();
+    test_idf_key_with_two_types();
     test_partition_table();
     fk_emu_close(&emu);
     return fk_test_done("test_nvs_api");
