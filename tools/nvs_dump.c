@@ -281,6 +281,31 @@ static void text_key(FILE *f, const char *k)
     }
 }
 
+/* Length of the well-formed UTF-8 sequence at p (strict: no overlongs,
+ * surrogates or code points above U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || p[1] < lo || p[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
 static void json_bytes(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
@@ -288,9 +313,8 @@ static void json_bytes(FILE *f, const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         /* Valid UTF-8 passes through; any other byte >= 0x80 becomes U+0080..U+00FF. */
         if (c >= 0x80) {
-            size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-            bool valid = len && i + len <= n;
-            for (size_t k = 1; valid && k < len; k++) valid = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+            bool valid = len > 0;
             if (valid) {
                 fwrite(s + i, 1, len, f);
                 i += len - 1;
@@ -665,6 +689,11 @@ static int dump_csv(FILE *f, const dump_t *d)
                 const ditem_t *idx = find_live(d, e->ns, NVS_ITEM_BLOB_IDX, NVS_CHUNK_ANY, e->key);
                 uint32_t total = nvs_le32(idx->e.data);
                 unsigned count = idx->e.data[4], start = idx->e.data[5];
+                if (total > d->size) {
+                    fprintf(f, "# skipped: blob '%s' claims %" PRIu32 " bytes, more than the partition\n", key, total);
+                    skipped++;
+                    continue;
+                }
                 uint8_t *buf = malloc(total ? total : 1);
                 if (!buf) return -1;
                 size_t got = 0;
