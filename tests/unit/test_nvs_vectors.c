@@ -28,6 +28,7 @@ typedef struct {
     int64_t ival;
     uint8_t *bytes;    /* string (NUL included when the generator adds it) or blob */
     size_t len;
+    bool non_ascii;    /* text counted in characters by the primary generator */
 } row_t;
 
 static row_t rows[MAX_ROWS];
@@ -200,6 +201,11 @@ static bool load_csv(const char *dir)
             memcpy(r->bytes, src, slen);
             r->len = slen;
         }
+        /* The primary generator sizes strings (and binary data rows) in
+         * characters but writes the UTF-8 bytes: spec nvs.md 10.4. */
+        bool text_row = !strcmp(enc, "string") || (!strcmp(enc, "binary") && strcmp(type, "file"));
+        for (size_t i = 0; text_row && i < slen; i++)
+            if (src[i] & 0x80) r->non_ascii = true;
         free(fbuf);
     }
     free(text);
@@ -220,6 +226,10 @@ static bool checkable(int i)
     }
     return true;
 }
+
+/* 0: the right value; 1: the primary's broken non-ASCII item (NOT_FOUND);
+ * 2: either. */
+static int mangled_mode;
 
 static int check_rows(const char *part, const char *what)
 {
@@ -251,6 +261,17 @@ static int check_rows(const char *part, const char *what)
             size_t need = 0;
             bool str = r->type == NVS_TYPE_STR;
             err = str ? nvs_get_str(h, r->key, NULL, &need) : nvs_get_blob(h, r->key, NULL, &need);
+            if (r->non_ascii && mangled_mode) {
+                /* Its data CRC cannot match: the runtime reports NOT_FOUND. */
+                uint8_t *buf = malloc(need + 1);
+                size_t got = need;
+                if (!err)
+                    err = str ? nvs_get_str(h, r->key, (char *)buf, &got) : nvs_get_blob(h, r->key, buf, &got);
+                bool right = !err && got == r->len && !memcmp(buf, r->bytes, r->len);
+                ok = err == ESP_ERR_NVS_NOT_FOUND || (mangled_mode == 2 && right);
+                free(buf);
+                break;
+            }
             if (err || need != r->len) {
                 if (!err) fprintf(stderr, "  length %zu, expected %zu\n", need, r->len);
                 break;
@@ -324,6 +345,7 @@ static void run_image(const char *dir, const char *file)
     if (size < len) size = (uint32_t)len;
     bool has_csv = load_csv(dir);
     images++;
+    mangled_mode = !strcmp(file, "expected.bin") ? 1 : !strcmp(file, "expected_sdk_v3.4.bin") ? 2 : 0;
 
     /* Read-only over exactly the image, as a factory partition. */
     fk_emu_t emu;
