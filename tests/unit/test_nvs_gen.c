@@ -263,6 +263,15 @@ static void errors(void)
     for (int i = 0; i < 1000; i++) buf[n++] = (char)0xC3, buf[n++] = (char)0xA9;
     buf[n++] = '\n', buf[n] = 0;
     CHECK(fails_with(buf, 2, "string is 2001 bytes with its NUL; at most 1984"));
+    /* Strings hold at most 1984 bytes with the NUL in v2 too (the primary reference's limit). */
+    n = (size_t)snprintf(buf, sizeof buf, "%sns,namespace,,\nk,data,string,", h);
+    memset(buf + n, 'x', 1984);
+    buf[n + 1984] = '\n', buf[n + 1985] = 0;
+    CHECK(fails_with(buf, 2, "t.csv:3: key 'k': string is 1985 bytes with its NUL"));
+    buf[n + 1983] = '\n', buf[n + 1984] = 0;
+    uint8_t *s1983 = gen(buf, 0x3000, 2);
+    CHECK(s1983 != NULL);
+    free(s1983);
     /* 254 namespaces are fine, the 255th is an error. */
     n = (size_t)snprintf(buf, sizeof buf, "%s", h);
     for (int i = 1; i <= 255; i++) n += (size_t)snprintf(buf + n, sizeof buf - n, "n%d,namespace,,\n", i);
