@@ -22,6 +22,7 @@
 /* One config row: a namespace, or a key whose value comes from column `col`. */
 typedef struct {
     char *key, *type, *encoding;
+    const char *ns; /* namespace of a key row (points at that row's key) */
     bool is_ns;
     int col;
     int line;
@@ -107,6 +108,7 @@ static int load_config(job_t *j, char *err, size_t errlen)
     j->conf = malloc(cap * sizeof *j->conf);
     int rc;
     bool have_ns = false;
+    const char *cur_ns = "";
     while ((rc = fk_csv_next(&r, err, errlen)) == 1) {
         if (j->nconf == cap) {
             cap *= 2;
@@ -137,6 +139,7 @@ static int load_config(job_t *j, char *err, size_t errlen)
         if (!strcasecmp(c->type, "namespace")) {
             c->is_ns = true;
             have_ns = true;
+            cur_ns = c->key;
             continue;
         }
         if (strcasecmp(c->type, "data") && strcasecmp(c->type, "file")) {
@@ -158,6 +161,15 @@ static int load_config(job_t *j, char *err, size_t errlen)
                      path, c->line, c->encoding[0] ? "unsupported" : "missing", c->encoding);
             goto fail;
         }
+        /* Each device would fail the same way, so a key twice in one namespace stops the run here. */
+        for (size_t p = j->nconf - 1; p-- > 0;) {
+            if (!j->conf[p].is_ns && !strcmp(j->conf[p].key, c->key) && !strcmp(j->conf[p].ns, cur_ns)) {
+                snprintf(err, errlen, "%s:%d: key '%s' appears twice in namespace '%s' (first on line %d)", path,
+                         c->line, c->key, cur_ns, j->conf[p].line);
+                goto fail;
+            }
+        }
+        c->ns = cur_ns;
         for (size_t f = 3; f < r.nf; f++) {
             if (r.len[f]) {
                 snprintf(err, errlen,

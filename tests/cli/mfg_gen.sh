@@ -80,6 +80,9 @@ printf 'ns,namespace,\nk,data,u9\n' > badconf.csv
 printf 'ns,namespace,\nnope,data,u8\n' > conf2.csv
 "$FLASHKIT" mfg gen --conf conf2.csv --values values.csv --prefix r --size 0x4000 --outdir out4 2> err
 [ $? -eq 2 ] && grep -q "nope" err && ok || ko "key missing from values: $(cat err)"
+printf 'ns,namespace,\nserial,data,u32\nother,namespace,\nserial,data,u32\nns,namespace,\nserial,data,u16\n' > conf3.csv
+"$FLASHKIT" mfg gen --conf conf3.csv --values values.csv --prefix r --size 0x4000 --outdir out4 2> err
+[ $? -eq 2 ] && grep -q "conf3.csv:6: key 'serial' appears twice in namespace 'ns' (first on line 2)" err && ok || ko "duplicate config key: $(cat err)"
 "$FLASHKIT" mfg gen --conf conf.csv --values values.csv --prefix r --size 0x2000 --outdir out4 2> err
 [ $? -eq 2 ] && ok || ko "size 0x2000 accepted"
 "$FLASHKIT" mfg gen --help > /dev/null && ok || ko "mfg gen --help"
