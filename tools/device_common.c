@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,6 +114,12 @@ int fk_device_open(fk_device_t *d, const char *path)
         return -1;
     }
     d->open = true;
+    /* One command at a time per device, as one chip runs one program. */
+    if (flock(d->emu.fd, LOCK_EX | LOCK_NB) != 0) {
+        fk_err("%s: in use by another flashkit command", path);
+        fk_device_close(d);
+        return -1;
+    }
     bool found = false;
     if (d->table_offset_opt) {
         found = table_at(d, d->table_offset_opt);

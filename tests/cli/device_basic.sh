@@ -77,7 +77,16 @@ grep -q "No bootable app partitions" "$T/out" && ok || bad "no bootable message"
 # --- 1 MB layout: link address per slot, --combined .ota.bin, a non-default table offset ---
 expect_err "app1 image in a 1MB slot of another link" "linked for the slot at 0x80000" \
   "$FK" device create "$T/m.img" --flash-size 1MB --table two_ota_1mb --app "$T/app2.bin"
+"$FK" device create "$T/w.img" --flash-size 1MB --table two_ota_1mb --app "$T/app2.bin" --force >/dev/null 2>&1 && ok || bad "--force"
+"$FK" device boot "$T/w.img" | grep -q "linked to run from 0x80000 but sits at 0x10000: on an ESP8266 it would crash" && ok \
+  || bad "boot warns about the link address"
 "$FK" device create "$T/m.img" --flash-size 1MB --table two_ota_1mb --app "$T/app1.bin" >/dev/null && ok || bad "create 1MB"
+# One command at a time per device file.
+python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"rb"); fcntl.flock(f,fcntl.LOCK_EX); print("locked",flush=True); time.sleep(3)' "$T/m.img" >"$T/lock" &
+lockpid=$!
+for _ in $(seq 50); do grep -q locked "$T/lock" && break; sleep 0.05; done
+expect_err "device in use" "in use by another flashkit command" "$FK" device boot "$T/m.img"
+kill $lockpid 2>/dev/null; wait $lockpid 2>/dev/null
 python3 - "$T/app1.bin" "$T/app2.bin" "$T/www.ota.bin" <<'PY'
 import sys
 a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()
