@@ -183,6 +183,8 @@ NG
   expect_fail "nginx oversize" "http://127.0.0.1:$P3/big.bin" "Content-Length.*larger than the slot"
   expect_ok "nginx https" "https://127.0.0.1:$P4/v2.bin" --cacert "$T/ng/cert.pem"
   expect_fail "nginx https untrusted" "https://127.0.0.1:$P4/v2.bin" "TLS"
+  expect_ok "nginx https --insecure" "https://127.0.0.1:$P4/v2.bin" --insecure
+  expect_fail "nginx https missing CA file" "https://127.0.0.1:$P4/v2.bin" "TLS|CA" --cacert "$T/none.pem"
 else
   bad "nginx not installed (scripts/deps.sh installs nginx-light)"
 fi
