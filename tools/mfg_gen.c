@@ -43,6 +43,7 @@ typedef struct {
     char **errors;    /* message per failed device */
     const char *values_dir; /* absolute folder of the values file, for relative `file` paths */
     char *bin_dir, *csv_dir;
+    int bin_fd, csv_fd;
     atomic_size_t next, done, failed;
 } job_t;
 
@@ -422,15 +423,15 @@ oom:
     return -1;
 }
 
-/* One write per file, into a temporary name renamed into place. */
-static int write_file(const char *dir, const char *name, const void *data, size_t len, char **why)
+/* One write per file, into a temporary name renamed into place. Names are
+ * resolved from an open directory: no path walk per file. */
+static int write_file(int dirfd, const char *dir, const char *name, const void *data, size_t len, char **why)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        *why = msg("%s: cannot create: %s", tmp, strerror(errno));
+        *why = msg("%s/%s: cannot create: %s", dir, tmp, strerror(errno));
         return -1;
     }
     const char *p = data;
@@ -439,17 +440,17 @@ static int write_file(const char *dir, const char *name, const void *data, size_
         ssize_t w = write(fd, p, left);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            *why = msg("%s: write failed: %s", path, strerror(w < 0 ? errno : ENOSPC));
+            *why = msg("%s/%s: write failed: %s", dir, name, strerror(w < 0 ? errno : ENOSPC));
             close(fd);
-            unlink(tmp);
+            unlinkat(dirfd, tmp, 0);
             return -1;
         }
         p += w;
         left -= (size_t)w;
     }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        *why = msg("%s: write failed: %s", path, strerror(errno));
-        unlink(tmp);
+    if (close(fd) != 0 || renameat(dirfd, tmp, dirfd, name) != 0) {
+        *why = msg("%s/%s: write failed: %s", dir, name, strerror(errno));
+        unlinkat(dirfd, tmp, 0);
         return -1;
     }
     return 0;
@@ -486,12 +487,10 @@ static void *worker(void *arg)
                 if (fk_nvs_gen_text(csv.buf, csv.len, name, NULL, j->o->size, j->o->version, &img, err, sizeof err))
                     why = xstrdup(gen_reason(err, name));
             }
-            if (!why && write_file(j->csv_dir, name, csv.buf, csv.len, &why) == 0) {
-                snprintf(name, sizeof name, "%s-%s.bin", j->o->prefix, j->ids[d]);
-                if (write_file(j->bin_dir, name, img, j->o->size, &why)) {
-                    snprintf(name, sizeof name, "%s/%s-%s.csv", j->csv_dir, j->o->prefix, j->ids[d]);
-                    unlink(name);
-                }
+            if (!why && write_file(j->csv_fd, j->csv_dir, name, csv.buf, csv.len, &why) == 0) {
+                char bin[PATH_MAX];
+                snprintf(bin, sizeof bin, "%s-%s.bin", j->o->prefix, j->ids[d]);
+                if (write_file(j->bin_fd, j->bin_dir, bin, img, j->o->size, &why)) unlinkat(j->csv_fd, name, 0);
             }
             free(img);
             if (why) {
@@ -503,10 +502,10 @@ static void *worker(void *arg)
         if (j->errors[d]) {
             /* No output for a failed device: not even one left from an earlier run. */
             if (!id_error) {
-                snprintf(name, sizeof name, "%s/%s-%s.bin", j->bin_dir, j->o->prefix, j->ids[d]);
-                unlink(name);
-                snprintf(name, sizeof name, "%s/%s-%s.csv", j->csv_dir, j->o->prefix, j->ids[d]);
-                unlink(name);
+                snprintf(name, sizeof name, "%s-%s.bin", j->o->prefix, j->ids[d]);
+                unlinkat(j->bin_fd, name, 0);
+                snprintf(name, sizeof name, "%s-%s.csv", j->o->prefix, j->ids[d]);
+                unlinkat(j->csv_fd, name, 0);
             }
             atomic_fetch_add(&j->failed, 1);
         }
@@ -534,6 +533,8 @@ static void free_job(job_t *j)
     free(j->errors);
     free(j->bin_dir);
     free(j->csv_dir);
+    if (j->bin_fd >= 0) close(j->bin_fd);
+    if (j->csv_fd >= 0) close(j->csv_fd);
     free((char *)j->values_dir);
 }
 
@@ -542,6 +543,7 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
     job_t j;
     memset(&j, 0, sizeof j);
     j.o = o;
+    j.bin_fd = j.csv_fd = -1;
     char err[1024] = "";
     int status = 2;
     if (fk_nvs_check_size(o->size, err, sizeof err)) {
@@ -570,7 +572,9 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
     }
     j.bin_dir = msg("%s/bin", o->outdir);
     j.csv_dir = msg("%s/csv", o->outdir);
-    if (mkdir_p(j.bin_dir) || mkdir_p(j.csv_dir)) {
+    if (mkdir_p(j.bin_dir) || mkdir_p(j.csv_dir) ||
+        (j.bin_fd = open(j.bin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (j.csv_fd = open(j.csv_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         fk_err("%s: cannot create output folders: %s", o->outdir, strerror(errno));
         goto out;
     }
