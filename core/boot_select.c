@@ -168,9 +168,36 @@ static esp_err_t default_check(void *ctx, const esp_partition_t *p, char *why, s
     return err;
 }
 
+/* Copy mode: ota_1 sector by sector into ota_0, then otadata erased, so
+ * the next selection (both entries erased, no factory) is ota_0 again. A
+ * power cut anywhere repeats the copy at the next boot. */
+static esp_err_t copy_slot1(fk_flash_t *flash, const fk_boot_layout_t *l)
+{
+    const esp_partition_t *src = l->ota[1], *dst = l->ota[0];
+    uint32_t len = (src->size < dst->size ? src->size : dst->size) & ~(FK_SECTOR_SIZE - 1u);
+    uint8_t buf[256];
+    for (uint32_t at = 0; at < len; at += FK_SECTOR_SIZE) {
+        esp_err_t err = fk_flash_erase_range(flash, dst->address + at, FK_SECTOR_SIZE);
+        for (uint32_t k = 0; err == ESP_OK && k < FK_SECTOR_SIZE; k += sizeof buf) {
+            err = fk_flash_read(flash, src->address + at + k, buf, sizeof buf);
+            if (err == ESP_OK) err = fk_flash_write(flash, dst->address + at + k, buf, sizeof buf);
+        }
+        if (err != ESP_OK) return err;
+    }
+    return fk_flash_erase_range(flash, l->otadata->address, l->otadata->size);
+}
+
 esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
                       fk_boot_result_t *r)
 {
+    return fk_boot_run_opts(flash, t, NULL, check, ctx, r);
+}
+
+esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts_t *opts,
+                           fk_boot_check_fn check, void *ctx, fk_boot_result_t *r)
+{
+    static const fk_boot_opts_t none;
+    if (!opts) opts = &none;
     memset(r, 0, sizeof *r);
     r->booted_index = FK_BOOT_INVALID_INDEX;
     running_addr = 0;
@@ -180,6 +207,46 @@ esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn 
     }
     fk_boot_layout(t, &r->layout);
     fk_boot_select(flash, &r->layout, &r->sel);
+    if (opts->factory_reset) {
+        for (int i = 0; i < opts->nreset && i < FK_BOOT_MAX_RESET; i++) {
+            const esp_partition_t *p = opts->reset_parts[i];
+            if (!p || p->type != ESP_PARTITION_TYPE_DATA) continue;
+            esp_err_t err = fk_flash_erase_range(flash, p->address, p->size);
+            if (err != ESP_OK) return err;
+            r->erased++;
+        }
+        if (opts->reset_otadata && r->layout.otadata) {
+            esp_err_t err = fk_flash_erase_range(flash, r->layout.otadata->address, r->layout.otadata->size);
+            if (err != ESP_OK) return err;
+            r->erased++;
+        }
+        put_str(r->note, sizeof r->note, 0, "factory reset: data erased, selection made again");
+        fk_boot_select(flash, &r->layout, &r->sel);
+    }
+    if (opts->app_test) {
+        if (opts->app_test_in_ota1) {
+            r->sel.index = 1;
+            put_str(r->sel.why, sizeof r->sel.why, 0, "test-app GPIO held: the test app in ota_1");
+        } else if (r->layout.test) {
+            r->sel.index = FK_BOOT_TEST_INDEX;
+            put_str(r->sel.why, sizeof r->sel.why, 0, "test-app GPIO held: test");
+        } else {
+            r->sel.index = FK_BOOT_INVALID_INDEX;
+            put_str(r->sel.why, sizeof r->sel.why, 0, "test-app GPIO held but the table has no test partition");
+        }
+    }
+    if (opts->copy_app && r->sel.index == 1 && r->layout.ota[0] && r->layout.ota[1] && r->layout.otadata) {
+        char why[64];
+        if (check(ctx, r->layout.ota[1], why, sizeof why) == ESP_OK) {
+            esp_err_t err = copy_slot1(flash, &r->layout);
+            if (err != ESP_OK) return err;
+            r->copied = true;
+            r->sel.index = 0;
+            put_str(r->note, sizeof r->note, 0, "copy mode: ota_1 copied to ota_0, otadata erased");
+        } else {
+            put_str(r->note, sizeof r->note, 0, "copy mode: ota_1 does not verify, not copied");
+        }
+    }
     int order[FK_BOOT_MAX_TRIES];
     int n = fk_boot_try_order(&r->layout, r->sel.index, order);
     for (int i = 0; i < n; i++) {

@@ -59,7 +59,22 @@ typedef struct {
     } tries[FK_BOOT_MAX_TRIES];
     const esp_partition_t *booted; /* NULL: "No bootable app partitions" */
     int booted_index;
+    int erased;  /* partitions erased by a factory reset */
+    bool copied; /* copy mode moved ota_1 into ota_0 */
+    char note[96]; /* what the options did */
 } fk_boot_result_t;
+
+/* Bootloader build options and the GPIOs held at reset (spec ota.md §5, §7). */
+#define FK_BOOT_MAX_RESET 8
+typedef struct {
+    bool factory_reset;   /* CONFIG_BOOTLOADER_FACTORY_RESET and its GPIO held */
+    const esp_partition_t *reset_parts[FK_BOOT_MAX_RESET]; /* data partitions it erases */
+    int nreset;
+    bool reset_otadata;   /* CONFIG_BOOTLOADER_OTA_DATA_ERASE */
+    bool app_test;        /* CONFIG_BOOTLOADER_APP_TEST and its GPIO held */
+    bool app_test_in_ota1; /* CONFIG_BOOTLOADER_APP_TEST_IN_OTA_1 */
+    bool copy_app;        /* CONFIG_ESP8266_BOOT_COPY_APP: slot 1 is copied to slot 0 */
+} fk_boot_opts_t;
 
 /* The whole bootloader on an already loaded table. check = NULL verifies
  * with fk_image_verify and the module's image checks (esp_ota_ops.h). On
@@ -67,6 +82,12 @@ typedef struct {
  * ESP_OK, or ESP_ERR_NOT_FOUND when nothing is bootable. */
 esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
                       fk_boot_result_t *r);
+/* Same with options (NULL = none). A flash error while the bootloader
+ * writes (factory reset, copy mode) is returned as is: the boot stopped. In
+ * copy mode flashkit verifies ota_1 before copying it over ota_0 (the SDK
+ * copies unchecked); an invalid ota_1 falls back as usual. */
+esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts_t *opts,
+                           fk_boot_check_fn check, void *ctx, fk_boot_result_t *r);
 
 /* flashkit extension: what esp_ota_get_running_partition() reports - the
  * flash address the app runs from (the SDK finds it from the cache mapping). */

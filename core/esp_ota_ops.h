@@ -4,6 +4,7 @@
 #ifndef ESP_OTA_OPS_H
 #define ESP_OTA_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "esp_app_format.h"
@@ -22,6 +23,10 @@ typedef uint32_t esp_ota_handle_t;
 /* Simultaneous updates (the SDK's list is unbounded; one is the normal case). */
 #ifndef FK_OTA_MAX_HANDLES
 #define FK_OTA_MAX_HANDLES 2
+/* CONFIG_ESP8266_BOOT_COPY_APP: every image is linked for ota_0 and the
+ * bootloader copies it there, so esp_ota_end skips the link-address rule. */
+void fk_ota_set_copy_app(bool on);
+
 #endif
 
 /* Starts an update of `partition` (an OTA app slot other than the running
@@ -63,5 +68,9 @@ const char *fk_ota_last_error(void);
  * default: checksum and the appended SHA-256. */
 void fk_ota_set_image_checks(unsigned checks);
 unsigned fk_ota_image_checks(void);
+
+/* CONFIG_ESP8266_BOOT_COPY_APP: every image is linked for ota_0 and the
+ * bootloader copies it there, so esp_ota_end skips the link-address rule. */
+void fk_ota_set_copy_app(bool on);
 
 #endif

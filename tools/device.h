@@ -27,6 +27,9 @@ typedef struct {
     uint32_t table_offset_opt; /* 0 = find it */
     unsigned checks;           /* FK_IMAGE_CHECK_* */
     bool json;
+    fk_boot_opts_t bopts;      /* bootloader options and GPIOs held */
+    char reset_labels[128];    /* --factory-reset LABEL,... (resolved at open) */
+    bool reset_keep_otadata;
 } fk_device_t;
 
 void fk_device_init(fk_device_t *d);
@@ -38,7 +41,13 @@ int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i);
     "  --checks sum|hash|both  image checks of the bootloader and esp_ota_end (default both)\n"          \
     "  --power-cut N[:torn]  cut power at the N-th flash write/erase of this command\n"                  \
     "                        (torn: that operation half done); exit status 3\n"                        \
-    "  --seed S              randomness of a torn cut (default 1)\n"
+    "  --seed S              randomness of a torn cut (default 1)\n"                                  \
+    "bootloader options (ESP8266 SDK Kconfig) and GPIOs held at power-on:\n"                          \
+    "  --factory-reset L1,L2 factory-reset GPIO held: erase these data partitions and otadata\n"      \
+    "  --keep-otadata        ... but not otadata (no CONFIG_BOOTLOADER_OTA_DATA_ERASE)\n"            \
+    "  --app-test            test-app GPIO held: boot the test partition\n"                          \
+    "  --app-test-in-ota1    ... the test app is in ota_1\n"                                         \
+    "  --copy-app            CONFIG_ESP8266_BOOT_COPY_APP: slot 1 is copied to slot 0 at boot\n"
 
 /* Opens the image, finds and loads the table (bootloader rules), makes it
  * the app's table, and arms the cut. Prints the error and returns -1. */

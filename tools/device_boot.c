@@ -114,6 +114,10 @@ int device_boot(int argc, char **argv)
     if (fk_device_open(&d, path) != 0) return 1;
     static fk_boot_result_t r;
     int rc = fk_device_boot(&d, &r, d.json ? 0 : 2);
+    if (fk_device_power_lost(&d)) {
+        fk_device_close(&d);
+        return FK_DEVICE_EXIT_POWER_CUT;
+    }
     if (d.json) {
         print_json(&d, &r);
     } else if (rc == 0) {
@@ -124,6 +128,7 @@ int device_boot(int argc, char **argv)
         else
             fk_device_log(stdout, 'W', "app", "the running image has no app descriptor");
     }
+    if (rc != 0) fk_err("%s: no bootable app: the device does not start", path);
     fk_device_close(&d);
     return rc == 0 ? 0 : 1;
 }

@@ -86,11 +86,25 @@ int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i)
         }
         return 1;
     }
-    if (!strcmp(argv[*i], "--json")) {
-        d->json = true;
+    if (fk_opt_value(argc, argv, i, "--factory-reset", &v)) {
+        if (!v) return -1;
+        if (strlen(v) >= sizeof d->reset_labels) {
+            fk_err("--factory-reset: list too long");
+            return -1;
+        }
+        strcpy(d->reset_labels, v);
+        d->bopts.factory_reset = true;
+        d->bopts.reset_otadata = true;
         return 1;
     }
-    return 0;
+    const char *a = argv[*i];
+    if (!strcmp(a, "--json")) d->json = true;
+    else if (!strcmp(a, "--keep-otadata")) d->reset_keep_otadata = true;
+    else if (!strcmp(a, "--app-test")) d->bopts.app_test = true;
+    else if (!strcmp(a, "--app-test-in-ota1")) d->bopts.app_test = d->bopts.app_test_in_ota1 = true;
+    else if (!strcmp(a, "--copy-app")) d->bopts.copy_app = true;
+    else return 0;
+    return 1;
 }
 
 static bool table_at(fk_device_t *d, uint32_t off)
@@ -149,8 +163,28 @@ int fk_device_open(fk_device_t *d, const char *path)
             return -1;
         }
     }
+    if (d->reset_keep_otadata) d->bopts.reset_otadata = false;
+    /* --factory-reset labels name data partitions of this table. */
+    d->bopts.nreset = 0;
+    for (char *save = NULL, *lab = d->bopts.factory_reset ? strtok_r(d->reset_labels, ",", &save) : NULL; lab;
+         lab = strtok_r(NULL, ",", &save)) {
+        const esp_partition_t *p = NULL;
+        for (int k = 0; k < d->table.count && !p; k++)
+            if (d->table.part[k].type == ESP_PARTITION_TYPE_DATA && !strcmp(d->table.part[k].label, lab))
+                p = &d->table.part[k];
+        if (!p || d->bopts.nreset >= FK_BOOT_MAX_RESET) {
+            if (p)
+                fk_err("--factory-reset: at most %d partitions", FK_BOOT_MAX_RESET);
+            else
+                fk_err("--factory-reset: '%s' is not a data partition of the table in %s", lab, path);
+            fk_device_close(d);
+            return -1;
+        }
+        d->bopts.reset_parts[d->bopts.nreset++] = p;
+    }
     fk_partition_set_table(&d->table);
     fk_ota_set_image_checks(d->checks);
+    fk_ota_set_copy_app(d->bopts.copy_app);
     fk_emu_reset_stats(&d->emu);
     if (d->cut_n) fk_emu_set_cut(&d->emu, d->cut_n, d->cut_mode, d->seed);
     return 0;
@@ -192,7 +226,8 @@ static fk_image_info_t boot_image;
 
 int fk_device_boot(fk_device_t *d, fk_boot_result_t *r, int verbose)
 {
-    esp_err_t err = fk_boot_run(&d->emu.flash, &d->table, NULL, NULL, r);
+    esp_err_t err = fk_boot_run_opts(&d->emu.flash, &d->table, &d->bopts, NULL, NULL, r);
+    if (d->emu.powered_off) return -1; /* the bootloader itself was writing */
     if (!verbose) return err == ESP_OK ? 0 : -1;
     FILE *f = stdout;
     fk_device_log(f, 'I', "boot", "flashkit ESP8266 bootloader (simulated): %s, %u KB flash, partition table at 0x%x",
@@ -205,6 +240,7 @@ int fk_device_boot(fk_device_t *d, fk_boot_result_t *r, int verbose)
                           p->type, p->subtype, p->address, p->size);
         }
     }
+    if (r->note[0]) fk_device_log(f, 'I', "boot", "%s", r->note);
     fk_device_log(f, 'I', "boot", "start: %s", r->sel.why);
     for (int i = 0; i < r->ntries; i++) {
         char name[16];

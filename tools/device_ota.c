@@ -138,9 +138,12 @@ int device_ota(int argc, char **argv)
     int rc = 1;
     static fk_boot_result_t boot;
     if (fk_device_boot(&d, &boot, 1) != 0) {
+        if (fk_device_power_lost(&d)) goto cut;
         fk_err("%s: the device does not boot, so no app runs the OTA", path);
         goto out;
     }
+    /* The GPIOs were held at power-on only; the restart sees them released. */
+    d.bopts.factory_reset = d.bopts.app_test = false;
     fk_device_print_running(stdout);
     const esp_partition_t *update = esp_ota_get_next_update_partition(NULL);
     if (!update) {
@@ -190,12 +193,15 @@ int device_ota(int argc, char **argv)
         goto out;
     }
     fk_device_log(stdout, 'I', "ota", "Prepare to restart system!");
-    count_ops(&d, show_ops);
     /* "esp_restart()": the bootloader runs again on the same flash. */
-    if (fk_device_boot(&d, &boot, 1) != 0) goto out;
+    if (fk_device_boot(&d, &boot, 1) != 0) {
+        if (fk_device_power_lost(&d)) goto cut;
+        goto out;
+    }
     fk_device_print_running(stdout);
     esp_app_desc_t desc;
     if (esp_ota_get_partition_description(boot.booted, &desc) == ESP_OK) fk_device_print_app(stdout, &desc);
+    count_ops(&d, show_ops);
     rc = 0;
     goto out;
 cut:

@@ -104,6 +104,28 @@ expect_err "app1 half into ota_1" "linked for the slot at 0x10000" "$FK" device 
 "$FK" device ota "$T/m.img" "http://127.0.0.1:$port/fw.ota.bin" --combined >/dev/null 2>&1 && ok || bad "combined back to ota_0"
 [ "$("$FK" device boot "$T/m.img" --json | j 'j["running"]["label"]')" = ota_0 ] && ok || bad "combined back boot"
 
+# Copy mode (CONFIG_ESP8266_BOOT_COPY_APP): an app1 image goes to ota_1, the bootloader copies it to ota_0.
+"$FK" device create "$T/c.img" --flash-size 1MB --table two_ota_1mb --app "$T/app1.bin" >/dev/null || bad "create copy"
+cp "$T/app1.bin" "$T/www/app1-v2.bin"
+expect_err "app1 into ota_1 without copy mode" "linked for the slot at 0x10000" \
+  "$FK" device ota "$T/c.img" "http://127.0.0.1:$port/app1-v2.bin"
+"$FK" device ota "$T/c.img" "http://127.0.0.1:$port/app1-v2.bin" --copy-app --count-ops >"$T/out" 2>"$T/err" && ok \
+  || bad "copy-mode ota: $(cat "$T/err")"
+grep -q "copy mode: ota_1 copied to ota_0, otadata erased" "$T/out" && ok || bad "copy note"
+[ "$("$FK" device boot "$T/c.img" --copy-app --json | j 'j["booted"]["label"], j["otadata"]["state"]')" = "ota_0 erased" ] && ok \
+  || bad "after copy"
+n=$(sed -n 's/^flash operations: \([0-9]*\) .*/\1/p' "$T/out")
+[ "${n:-0}" -gt 200 ] && ok || bad "copy counted in --count-ops ($n)"
+
+# Factory-reset and test-app GPIOs.
+cp "$T/d.img" "$T/g.img"
+"$FK" device boot "$T/g.img" --factory-reset nvs >"$T/out" && ok || bad "factory reset boot"
+grep -q "factory reset: data erased" "$T/out" && ok || bad "factory reset note"
+expect_err "nvs erased by factory reset" "namespace 'aliyun-key'" "$FK" device nvs "$T/g.img" list aliyun-key
+expect_err "factory reset unknown label" "'bogus' is not a data partition" "$FK" device boot "$T/g.img" --factory-reset bogus
+expect_err "app-test without test partition" "no bootable app" "$FK" device boot "$T/g.img" --app-test
+"$FK" device boot "$T/g.img" --app-test 2>&1 | grep -q "test-app GPIO held but the table has no test partition" && ok || bad "app-test why"
+
 cat >"$T/v2v3.csv" <<'CSV'
 nvs,data,nvs,0x6000,0x1000
 otadata,data,ota,0x7000,0x2000
