@@ -486,8 +486,8 @@ static void dump_text(FILE *f, const dump_t *d)
     }
     summary_t s;
     summarize(d, &s);
-    fprintf(f, "summary: %u namespaces; %u used pages, %u free; entries %u written, %u erased, %u empty\n",
-            s.namespaces, s.used_pages, s.free_pages, s.written, s.erased, s.empty);
+    fprintf(f, "summary: %u namespace%s; %u used pages, %u free; entries %u written, %u erased, %u empty\n",
+            s.namespaces, s.namespaces == 1 ? "" : "s", s.used_pages, s.free_pages, s.written, s.erased, s.empty);
     fprintf(f, "         largest value still writable (estimate): string/blob item %zu bytes", s.largest_item);
     if (d->version == 2) fprintf(f, ", multi-page blob %zu bytes", s.largest_blob);
     fprintf(f, "\n%u problem%s found\n", d->problems, d->problems == 1 ? "" : "s");
