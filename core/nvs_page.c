@@ -126,8 +126,12 @@ esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *h
     if (err != ESP_OK) return err;
     unsigned idx = pg->next_free;
     pg->next_free = (uint8_t)(idx + k);
-    /* Header and data first, then one bitmap update (upwards): a cut before
-     * it leaves dirty EMPTY entries, which load marks ERASED. */
+    /* Header and data first, then the header's bitmap bits, then the data
+     * entries' bits. Two updates, because a torn write can clear any subset
+     * of one byte's bits: data entries must never be WRITTEN while their
+     * header is not. A cut before the first leaves dirty EMPTY entries,
+     * which load marks ERASED; a cut before the second leaves a header over
+     * an incomplete span, which load erases. */
     err = fk_flash_write(p->flash, entry_addr(p, page, idx), hdr, NVS_ENTRY_SIZE);
     if (err == ESP_OK && k > 1) {
         uint32_t full = size / NVS_ENTRY_SIZE * NVS_ENTRY_SIZE;
@@ -139,7 +143,8 @@ esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *h
             err = fk_flash_write(p->flash, entry_addr(p, page, idx + 1) + full, last, sizeof last);
         }
     }
-    if (err == ESP_OK) err = nvs_bitmap_mark(p, page, idx, k, NVS_ENTRY_WRITTEN);
+    if (err == ESP_OK) err = nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_WRITTEN);
+    if (err == ESP_OK) err = nvs_bitmap_mark(p, page, idx + 1, k - 1, NVS_ENTRY_WRITTEN);
     if (err != ESP_OK) return err;
     pg->tag[idx] = nvs_tag(hdr->ns, hdr->key, hdr->chunk);
     return ESP_OK;
@@ -227,7 +232,16 @@ esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
     unsigned limit = active ? (unsigned)(last + 1) : NVS_ENTRY_COUNT;
     unsigned next_free = limit;
     for (unsigned i = 0; i < limit;) {
-        if (nvs_bitmap_get(pg->bitmap, i) != NVS_ENTRY_WRITTEN) {
+        unsigned st = nvs_bitmap_get(pg->bitmap, i);
+        if (st == NVS_ENTRY_EMPTY && active) {
+            /* An EMPTY entry below a marked one: blank unless a write was cut
+             * before its bitmap update; retire it then (spec 6). */
+            uint8_t b[NVS_ENTRY_SIZE];
+            err = fk_flash_read(p->flash, entry_addr(p, page, i), b, sizeof b);
+            if (err == ESP_OK && !blank(b, sizeof b)) err = nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
+            if (err != ESP_OK) return err;
+        }
+        if (st != NVS_ENTRY_WRITTEN) {
             i++;
             continue;
         }

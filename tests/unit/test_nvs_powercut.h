@@ -6,6 +6,7 @@
 #ifndef TEST_NVS_POWERCUT_H
 #define TEST_NVS_POWERCUT_H
 
+#include "test_nvs_check.h"
 #include "test_nvs_model.h"
 
 typedef struct {
@@ -123,6 +124,7 @@ static inline void pc_run(uint32_t size, uint8_t version, uint32_t seed, int nop
             CHECK_EQ(err, ESP_OK);
             if (err) continue;
             CHECK_EQ(m_open_all(&c, &m), ESP_OK);
+            CHECK_EQ(nvs_image_check(c.emu.mem, size, version == 1 ? 0xFF : 0xFE, true, ctx), 0);
             int bad = m_check_all(&c, &m, &before, ctx);
             CHECK_EQ(bad, 0);
             /* Firmware retries after a reboot: the retry must give the new value. */

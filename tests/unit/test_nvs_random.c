@@ -2,6 +2,7 @@
  * every type, get, erase, erase-all, commit over several namespaces; strings
  * and blobs up to a page, multi-page blobs in v2) against an in-memory model,
  * on three partition sizes, v1 and v2, with remounts along the way. */
+#include "test_nvs_check.h"
 #include "test_nvs_model.h"
 
 static long total_ops, total_sets, total_full, total_same;
@@ -85,9 +86,13 @@ static void run(uint32_t size, uint8_t version, uint32_t seed, int nops, int hea
             CHECK_EQ(m_open_all(&c, &m), ESP_OK);
             CHECK_EQ(c.emu.st.nor_violations, 0);
         }
-        if (step % 500 == 499) check_iterators(&m);
+        if (step % 500 == 499) {
+            check_iterators(&m);
+            CHECK_EQ(nvs_image_check(c.emu.mem, size, version == 1 ? 0xFF : 0xFE, false, ctx), 0);
+        }
     }
     CHECK_EQ(m_check_all(&c, &m, NULL, "final"), 0);
+    CHECK_EQ(nvs_image_check(c.emu.mem, size, version == 1 ? 0xFF : 0xFE, false, "final image"), 0);
     nvs_fk_diag_t d;
     CHECK_EQ(nvs_fk_get_diag(M_PART, &d, NULL, 0), ESP_OK);
     CHECK_EQ(d.format_version, version);
