@@ -284,7 +284,6 @@ int fk_nvs_rows_to_items(const fk_csv_rows_t *rows, const char *name, const char
     char *path = NULL;
     char ns_names[255][16];
     unsigned ns_count = 0;
-    int ns_line[255];
     int cur_ns = -1;
     size_t hcap = 16;
     while (hcap < rows->n * 2) hcap *= 2;
@@ -327,7 +326,6 @@ int fk_nvs_rows_to_items(const fk_csv_rows_t *rows, const char *name, const char
             if (ns_count == 254)
                 ROW_ERR("namespace '%s': too many namespaces (NVS allows 254)", row->key);
             memcpy(ns_names[ns_count], row->key, klen + 1);
-            ns_line[ns_count] = row->line;
             cur_ns = (int)++ns_count;
             item->kind = FK_NVS_NAMESPACE;
             item->ns = (uint8_t)cur_ns;
@@ -467,7 +465,6 @@ int fk_nvs_rows_to_items(const fk_csv_rows_t *rows, const char *name, const char
     }
     for (size_t i = 0; i < out->n; i++)
         if (aoff[i] != SIZE_MAX) out->items[i].data = out->arena + aoff[i];
-    (void)ns_line;
     free(aoff);
     free(seen);
     free(fbuf);
