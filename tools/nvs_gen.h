@@ -37,8 +37,8 @@ typedef struct {
 } fk_nvs_item_t;
 
 /* Converts parsed rows into items: namespaces get indices, values are decoded,
- * files read (relative to base_dir). Returned item data points into *arena
- * (one malloc'd block; free it after use) or into the rows. */
+ * files read (relative to base_dir). Item data points into out->arena or
+ * into the rows' text, so keep `rows` until the items are no longer used. */
 typedef struct {
     fk_nvs_item_t *items;
     size_t n;
