@@ -17,6 +17,8 @@ static const char help[] =
     "  ota DEV.img URL              download an image over HTTP(S) into the next\n"
     "                               slot, select it, restart\n"
     "  nvs DEV.img get|set|list NAMESPACE [KEY] [VALUE]\n"
+    "  otadata DEV.img [show] | set ota_K|factory | erase\n"
+    "                               otatool.py's read/switch/erase on the device\n"
     "\n"
     "Every command takes --power-cut N[:torn]: the power fails at its N-th flash\n"
     "write or erase and the command stops there (exit status 3).\n";
@@ -36,6 +38,7 @@ int cmd_device(int argc, char **argv)
     if (!strcmp(sub, "boot")) return device_boot(argc - 1, argv + 1);
     if (!strcmp(sub, "ota")) return device_ota(argc - 1, argv + 1);
     if (!strcmp(sub, "nvs")) return device_nvs(argc - 1, argv + 1);
-    fk_err("device: unknown command '%s' (create, boot, ota, nvs)", sub);
+    if (!strcmp(sub, "otadata")) return device_otadata(argc - 1, argv + 1);
+    fk_err("device: unknown command '%s' (create, boot, ota, nvs, otadata)", sub);
     return 2;
 }

@@ -70,5 +70,6 @@ int device_create(int argc, char **argv);
 int device_boot(int argc, char **argv);
 int device_ota(int argc, char **argv);
 int device_nvs(int argc, char **argv);
+int device_otadata(int argc, char **argv);
 
 #endif

@@ -117,6 +117,21 @@ grep -q "copy mode: ota_1 copied to ota_0, otadata erased" "$T/out" && ok || bad
 n=$(sed -n 's/^flash operations: \([0-9]*\) .*/\1/p' "$T/out")
 [ "${n:-0}" -gt 200 ] && ok || bad "copy counted in --count-ops ($n)"
 
+# device otadata: show / set (through esp_ota_set_boot_partition, image verified) / erase.
+cp "$T/d.img" "$T/s.img"
+expect_err "select an empty slot" "cannot select ota_1 at 0x110000: ESP_ERR_OTA_VALIDATE_FAILED" \
+  "$FK" device otadata "$T/s.img" set ota_1
+dd if="$T/v2.bin" of="$T/s.img" bs=4096 seek=$((0x110000 / 4096)) conv=notrunc 2>/dev/null
+"$FK" device otadata "$T/s.img" set ota_1 >/dev/null && ok || bad "select ota_1"
+[ "$("$FK" device otadata "$T/s.img" --json | j 'j["bootloader_select"], j["entries"][0]["seq"]')" = "ota_1 2" ] && ok || bad "otadata json"
+[ "$("$FK" device boot "$T/s.img" --json | j 'j["app"]["version"]')" = 2.0.0 ] && ok || bad "boots the selected app"
+"$FK" device otadata "$T/s.img" set ota_0 --power-cut 1:torn >/dev/null 2>&1
+[ $? -eq 3 ] && ok || bad "otadata set --power-cut exit"
+[ "$("$FK" device boot "$T/s.img" --json | j 'j["booted"]["label"]')" = ota_1 ] && ok || bad "cut select keeps the old choice"
+"$FK" device otadata "$T/s.img" erase >/dev/null && ok || bad "otadata erase"
+"$FK" device otadata "$T/s.img" | grep -q "entry A: erased" && ok || bad "erased show"
+expect_err "select unknown" "no app partition 'nope'" "$FK" device otadata "$T/s.img" set nope
+
 # Factory-reset and test-app GPIOs.
 cp "$T/d.img" "$T/g.img"
 "$FK" device boot "$T/g.img" --factory-reset nvs >"$T/out" && ok || bad "factory reset boot"

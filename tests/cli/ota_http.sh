@@ -189,6 +189,6 @@ else
   bad "nginx not installed (scripts/deps.sh installs nginx-light)"
 fi
 
-for c in "" create boot ota nvs; do "$FK" device $c --help >/dev/null || bad "device $c --help"; done
+for c in "" create boot ota nvs otadata; do "$FK" device $c --help >/dev/null || bad "device $c --help"; done
 echo "ota_http: $pass passed, $fail failed"
 [ $fail -eq 0 ]
