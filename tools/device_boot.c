@@ -53,6 +53,9 @@ static void print_json(fk_device_t *d, const fk_boot_result_t *r)
     }
     printf(",\"selected\":\"%s\",\"why\":", fk_boot_index_name(r->sel.index, nb, sizeof nb));
     fk_json_str(stdout, r->sel.why);
+    printf(",\"note\":");
+    fk_json_str(stdout, r->note);
+    printf(",\"erased_partitions\":%d,\"copied\":%s", r->erased, r->copied ? "true" : "false");
     printf(",\"tries\":[");
     for (int i = 0; i < r->ntries; i++) {
         printf("%s{\"index\":\"%s\",\"offset\":%u,\"ok\":%s,\"reason\":", i ? "," : "",
