@@ -65,6 +65,25 @@ esp_err_t nvs_bitmap_mark(nvs_part_t *p, uint16_t page, unsigned from, unsigned 
 {
     nvs_page_t *pg = &p->pg[page];
     if (!n) return ESP_OK;
+    if (st == NVS_ENTRY_ERASED) {
+        /* EMPTY (11) to ERASED (00) clears two bits, and a torn write could
+         * stop at 10, WRITTEN. Go through 01 (which load erases) instead. */
+        bool two_step = false;
+        for (unsigned i = from; i < from + n; i++)
+            if (nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_EMPTY) {
+                nvs_bitmap_set(pg->bitmap, i, NVS_ENTRY_ILLEGAL);
+                two_step = true;
+            }
+        if (two_step && !p->read_only) {
+            unsigned w0 = from / 16, w1 = (from + n - 1) / 16;
+            for (unsigned w = w1 + 1; w-- > w0;) {
+                esp_err_t err = fk_flash_write(p->flash,
+                                               nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
+                                               pg->bitmap + 4 * w, 4);
+                if (err != ESP_OK) return err;
+            }
+        }
+    }
     for (unsigned i = from; i < from + n; i++) {
         unsigned old = nvs_bitmap_get(pg->bitmap, i);
         if (old == st) continue;

@@ -143,8 +143,12 @@ static esp_err_t request_new_page(nvs_part_t *p, unsigned need)
     esp_err_t err = activate_free_page(p);
     if (err != ESP_OK) return err;
     uint16_t v = (uint16_t)victim;
+    /* One bit per state write: ACTIVE -> FREEING in one go could tear into
+     * an invalid state, and the page would be taken for CORRUPT, live items
+     * and all. */
+    err = nvs_page_mark_full(p, v);
     p->pg[v].state = PS_FREEING;
-    err = nvs_page_set_state(p, v, NVS_PAGE_FREEING);
+    if (err == ESP_OK) err = nvs_page_set_state(p, v, NVS_PAGE_FREEING);
     if (err == ESP_OK) err = copy_live_items(p, p->cur, v);
     if (err == ESP_OK) err = retire_page(p, v);
     p->gc_count++;
