@@ -6,8 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp_err.h"
 #include "fk_crc32.h"
+#include "flash_emu.h"
+#include "nvs.h"
 #include "nvs_csv.h"
+#include "nvs_fk.h"
+#include "nvs_flash.h"
 #include "nvs_format.h"
 #include "util.h"
 
@@ -337,18 +342,107 @@ static void json_bytes(FILE *f, const char *s, size_t n)
     fputc('"', f);
 }
 
-/* Summary figures; the "largest" ones estimate what nvs_set_* could still
- * store, counting garbage collection (which frees erased entries) and keeping
- * one free page in reserve as the runtime does. */
+/* Summary figures. The "largest" ones come from the device-side engine
+ * itself: a copy of the image is mounted on an emulated flash and values of
+ * growing size are written until the engine refuses (garbage collection and
+ * the reserved page included, exactly as on the device). */
 typedef struct {
     unsigned written, erased, empty, free_pages, used_pages, namespaces;
-    size_t largest_item, largest_blob;
+    bool writable;             /* the engine mounts the image read/write */
+    const char *mount_error;   /* why not */
+    size_t largest_string;     /* bytes, NUL included */
+    size_t largest_blob;
 } summary_t;
+
+typedef struct {
+    const dump_t *d;
+    fk_emu_t emu;
+    void *ws;
+    size_t ws_len;
+    const char *ns;
+    uint8_t *buf;
+} probe_t;
+
+#define PROBE_LABEL "fk-dump-probe"
+#define PROBE_KEY "fk~probe~"
+
+static esp_err_t probe_mount(probe_t *p)
+{
+    fk_emu_load(&p->emu, 0, p->d->img, (uint32_t)p->d->size);
+    nvs_fk_config_t cfg = {p->ws, p->ws_len, (uint8_t)p->d->version, false};
+    return nvs_flash_init_region(PROBE_LABEL, &p->emu.flash, 0, (uint32_t)p->d->size, &cfg);
+}
+
+static bool probe_write(probe_t *p, bool blob, size_t len)
+{
+    if (probe_mount(p) != ESP_OK) return false;
+    nvs_handle_t h;
+    esp_err_t e = nvs_open_from_partition(PROBE_LABEL, p->ns, NVS_READWRITE, &h);
+    if (e == ESP_OK) {
+        if (blob) {
+            e = nvs_set_blob(h, PROBE_KEY, p->buf, len);
+        } else {
+            p->buf[len - 1] = 0;
+            e = nvs_set_str(h, PROBE_KEY, (const char *)p->buf);
+            p->buf[len - 1] = 'x';
+        }
+        nvs_close(h);
+    }
+    nvs_flash_deinit_partition(PROBE_LABEL);
+    return e == ESP_OK;
+}
+
+/* Largest len in [min, max] the engine accepts (writes get no easier with size), 0 if none. */
+static size_t probe_largest(probe_t *p, bool blob, size_t min, size_t max)
+{
+    if (!probe_write(p, blob, min)) return 0;
+    size_t lo = min, hi = max + 1;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (probe_write(p, blob, mid)) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void probe(const dump_t *d, summary_t *s)
+{
+    probe_t p = {.d = d};
+    s->mount_error = "out of memory";
+    size_t blob_max = d->version == 1 ? NVS_V1_MAX_VARLEN : (size_t)(d->npages > 128 ? 127 : d->npages - 1) * NVS_V2_MAX_VARLEN;
+    p.ws_len = NVS_WORKSPACE_SIZE(d->npages);
+    p.ws = malloc(p.ws_len);
+    p.buf = malloc(blob_max + NVS_V2_MAX_VARLEN + 1);
+    if (!p.ws || !p.buf || fk_emu_init_mem(&p.emu, (uint32_t)d->size) != 0) goto out;
+    p.emu.allow_and = true; /* damaged images may ask for odd writes; a device would do them too */
+    memset(p.buf, 'x', blob_max + NVS_V2_MAX_VARLEN + 1);
+    esp_err_t e = probe_mount(&p);
+    if (e != ESP_OK) {
+        s->mount_error = esp_err_to_name(e);
+        fk_emu_close(&p.emu);
+        goto out;
+    }
+    nvs_flash_deinit_partition(PROBE_LABEL);
+    s->writable = true;
+    s->mount_error = NULL;
+    /* An existing namespace costs no entry; otherwise the probe pays for a new one, as a new app would. */
+    p.ns = "fk~probe~ns";
+    for (int n = 1; n < 256; n++)
+        if (d->ns_known[n]) {
+            p.ns = d->ns_names[n];
+            break;
+        }
+    s->largest_string = probe_largest(&p, false, 1, NVS_V2_MAX_VARLEN);
+    s->largest_blob = probe_largest(&p, true, 0, blob_max);
+    fk_emu_close(&p.emu);
+out:
+    free(p.ws);
+    free(p.buf);
+}
 
 static void summarize(const dump_t *d, summary_t *s)
 {
     memset(s, 0, sizeof *s);
-    size_t best = 0, total = 0;
     for (uint32_t i = 0; i < d->npages; i++) {
         const dpage_t *pg = &d->pages[i];
         if (!pg->loaded) {
@@ -359,28 +453,9 @@ static void summarize(const dump_t *d, summary_t *s)
         s->written += pg->written;
         s->erased += pg->erased;
         s->empty += pg->empty;
-        /* Garbage collection rewrites a page with only its written entries. */
-        unsigned room = NVS_ENTRY_COUNT - pg->written;
-        size_t bytes = room ? (size_t)(room - 1) * NVS_ENTRY_SIZE : 0;
-        if (bytes > best) best = bytes;
-        total += bytes;
-    }
-    if (s->free_pages >= 2) {
-        best = NVS_V2_MAX_VARLEN;
-        total += (size_t)(s->free_pages - 1) * NVS_V2_MAX_VARLEN;
-    }
-    if (s->free_pages == 0) best = total = 0; /* no page to collect into: nothing is writable */
-    size_t cap = d->version == 1 ? NVS_V1_MAX_VARLEN : NVS_V2_MAX_VARLEN;
-    s->largest_item = best < cap ? best : cap;
-    if (d->version == 1) {
-        s->largest_blob = s->largest_item;
-    } else {
-        size_t chunks = d->npages > 1 ? d->npages - 1 : 0;
-        if (chunks > 127) chunks = 127;
-        size_t bcap = chunks * NVS_V2_MAX_VARLEN;
-        s->largest_blob = total < bcap ? total : bcap;
     }
     for (int n = 1; n < 256; n++) s->namespaces += d->ns_known[n];
+    probe(d, s);
 }
 
 /* ---- text ---------------------------------------------------------------- */
@@ -488,9 +563,12 @@ static void dump_text(FILE *f, const dump_t *d)
     summarize(d, &s);
     fprintf(f, "summary: %u namespace%s; %u used pages, %u free; entries %u written, %u erased, %u empty\n",
             s.namespaces, s.namespaces == 1 ? "" : "s", s.used_pages, s.free_pages, s.written, s.erased, s.empty);
-    fprintf(f, "         largest value still writable (estimate): string/blob item %zu bytes", s.largest_item);
-    if (d->version == 2) fprintf(f, ", multi-page blob %zu bytes", s.largest_blob);
-    fprintf(f, "\n%u problem%s found\n", d->problems, d->problems == 1 ? "" : "s");
+    if (s.writable)
+        fprintf(f, "         largest value still writable: string %zu bytes (NUL included), blob %zu bytes\n",
+                s.largest_string, s.largest_blob);
+    else
+        fprintf(f, "         nothing is writable: the runtime would not mount this image (%s)\n", s.mount_error);
+    fprintf(f, "%u problem%s found\n", d->problems, d->problems == 1 ? "" : "s");
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -563,10 +641,13 @@ static void dump_json(FILE *f, const dump_t *d)
     summary_t s;
     summarize(d, &s);
     fprintf(f, "],\n\"summary\":{\"namespaces\":%u,\"used_pages\":%u,\"free_pages\":%u,\"written_entries\":%u,"
-               "\"erased_entries\":%u,\"empty_entries\":%u,\"largest_item_bytes\":%zu,\"largest_blob_bytes\":%zu,"
-               "\"problems\":%u}}\n",
-            s.namespaces, s.used_pages, s.free_pages, s.written, s.erased, s.empty, s.largest_item, s.largest_blob,
-            d->problems);
+               "\"erased_entries\":%u,\"empty_entries\":%u,\"writable\":%s,",
+            s.namespaces, s.used_pages, s.free_pages, s.written, s.erased, s.empty, s.writable ? "true" : "false");
+    if (s.writable)
+        fprintf(f, "\"largest_string_bytes\":%zu,\"largest_blob_bytes\":%zu,", s.largest_string, s.largest_blob);
+    else
+        fprintf(f, "\"mount_error\":\"%s\",", s.mount_error);
+    fprintf(f, "\"problems\":%u}}\n", d->problems);
 }
 
 /* ---- CSV for `nvs gen` ----------------------------------------------------- */
@@ -607,8 +688,6 @@ static void csv_blob(FILE *f, const char *key, const uint8_t *p, size_t n)
 
 static int dump_csv(FILE *f, const dump_t *d)
 {
-    summary_t s;
-    summarize(d, &s);
     fprintf(f, "# from %s by flashkit nvs dump --csv; rebuild with: flashkit nvs gen THIS.csv OUT.bin --size 0x%zX "
                "--version v%d\n", d->name, d->size, d->version);
     fprintf(f, "key,type,encoding,value\n");

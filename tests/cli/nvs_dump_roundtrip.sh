@@ -113,6 +113,18 @@ for it in range(40):
             assert g.returncode == 0, g.stderr[-300:]
 PY
 fi
+# Space left, as the device engine measures it: the example has room for a
+# v1-maximum string and blob; a full one-page device image has no free page.
+"$FLASHKIT" nvs dump --json "$FK_SHARED/vectors/nvs/example_aliyun_v1/expected.bin" > "$tmp/room.json"
+"$FLASHKIT" nvs dump --json "$FK_SHARED/vectors/nvs-real/old_blob_format/expected.bin" > "$tmp/full.json"
+if [ $have_python = 1 ]; then
+  python3 - "$tmp/room.json" "$tmp/full.json" <<'PY' && ok || ko "largest writable values"
+import json, sys
+room, full = (json.load(open(p))["summary"] for p in sys.argv[1:])
+assert room["writable"] and room["largest_string_bytes"] == 1984 and room["largest_blob_bytes"] == 1984, room
+assert not full["writable"] and full["mount_error"] == "ESP_ERR_NVS_NO_FREE_PAGES", full
+PY
+fi
 head -c 100 "$img" > "$tmp/short.bin"
 "$FLASHKIT" nvs dump "$tmp/short.bin" 2> "$tmp/err" && ko "100-byte file accepted" || { grep -q "short.bin" "$tmp/err" && ok || ko "short file message"; }
 "$FLASHKIT" nvs dump --help > /dev/null && ok || ko "dump --help"
