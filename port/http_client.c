@@ -3,41 +3,19 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* The transfer runs on its own thread and hands the body over through a
- * small queue, so receiving overlaps whatever the callback does with the
- * previous chunk (flash writes, hashing). Memory stays bounded: QN chunks. */
-#define QN 8
-#define QCAP (64 * 1024)
-
-/* Static: fresh large allocations per download would cost page faults. */
-static uint8_t qbuf[QN][QCAP];
-
-typedef struct {
-    size_t len[QN];
-    int head, count;
-    bool done;     /* producer finished (whatever the outcome) */
-    bool abort;    /* consumer refused a chunk: stop the transfer */
-    pthread_mutex_t m;
-    pthread_cond_t cv;
-} queue_t;
-
 typedef struct {
     const fk_http_opts_t *o;
-    fk_http_result_t *res;   /* headers: written by the transfer thread before the first chunk */
+    fk_http_body_fn fn;
+    void *ctx;
+    fk_http_result_t *res;
     long hdr_status;   /* status line of the response whose headers are arriving */
     bool http2;        /* framed protocol: the end of the body is explicit */
-    bool refused;      /* the transfer thread stopped it; perr says why */
-    char perr[sizeof ((fk_http_result_t *)0)->error];
-    uint64_t queued;   /* body bytes taken from the network */
-    queue_t q;
-    CURL *c;
-    CURLcode rc;
+    bool refused;      /* we stopped the transfer; res->error says why */
 } xfer_t;
 
 void fk_http_opts_default(fk_http_opts_t *o)
@@ -72,7 +50,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *userp)
         x->res->content_length = strtoll(buf + 15, NULL, 10);
         if (x->o->max_size && x->res->content_length >= 0 &&
             (uint64_t)x->res->content_length > x->o->max_size) {
-            snprintf(x->perr, sizeof x->perr,
+            snprintf(x->res->error, sizeof x->res->error,
                      "the server announces %" PRId64 " bytes (Content-Length) but at most %" PRIu64
                      " fit: the body is larger than the slot",
                      x->res->content_length, x->o->max_size);
@@ -89,7 +67,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *userp)
     } else if ((len == 2 && buf[0] == '\r') || (len == 1 && buf[0] == '\n')) {
         /* End of a 2xx response's headers: decide before any byte is taken. */
         if (!x->o->allow_unframed && !x->http2 && !x->res->chunked && x->res->content_length < 0) {
-            snprintf(x->perr, sizeof x->perr,
+            snprintf(x->res->error, sizeof x->res->error,
                      "the server sent neither Content-Length nor chunked encoding: "
                      "a dropped connection could not be told from the end of the image");
             x->refused = true;
@@ -105,45 +83,19 @@ static size_t on_body(char *buf, size_t size, size_t n, void *userp)
     size_t len = size * n;
     if (!is_2xx(x->hdr_status)) return len; /* body of an error page: dropped */
     x->res->status = x->hdr_status;
-    if (x->o->max_size && x->queued + len > x->o->max_size) {
-        snprintf(x->perr, sizeof x->perr, "the body is larger than the slot: more than %" PRIu64 " bytes received",
-                 x->o->max_size);
+    if (x->o->max_size && x->res->received + len > x->o->max_size) {
+        snprintf(x->res->error, sizeof x->res->error,
+                 "the body is larger than the slot: more than %" PRIu64 " bytes received", x->o->max_size);
         x->refused = true;
         return 0;
     }
-    queue_t *q = &x->q;
-    for (size_t done = 0; done < len;) {
-        size_t n = len - done < QCAP ? len - done : QCAP;
-        pthread_mutex_lock(&q->m);
-        while (q->count == QN && !q->abort) pthread_cond_wait(&q->cv, &q->m);
-        if (q->abort) {
-            pthread_mutex_unlock(&q->m);
-            return 0;
-        }
-        int slot = (q->head + q->count) % QN;
-        pthread_mutex_unlock(&q->m);
-        /* Only this thread touches a free slot. */
-        memcpy(qbuf[slot], buf + done, n);
-        q->len[slot] = n;
-        pthread_mutex_lock(&q->m);
-        q->count++;
-        pthread_cond_broadcast(&q->cv);
-        pthread_mutex_unlock(&q->m);
-        done += n;
+    if (x->fn && x->fn(x->ctx, (const uint8_t *)buf, len, x->res) != 0) {
+        if (!x->res->error[0]) snprintf(x->res->error, sizeof x->res->error, "download stopped");
+        x->refused = true;
+        return 0;
     }
-    x->queued += len;
+    x->res->received += len;
     return len;
-}
-
-static void *transfer(void *arg)
-{
-    xfer_t *x = arg;
-    x->rc = curl_easy_perform(x->c);
-    pthread_mutex_lock(&x->q.m);
-    x->q.done = true;
-    pthread_cond_broadcast(&x->q.cv);
-    pthread_mutex_unlock(&x->q.m);
-    return NULL;
 }
 
 static void describe_curl_error(CURLcode rc, const char *detail, const fk_http_opts_t *o, fk_http_result_t *res)
@@ -210,13 +162,7 @@ int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, vo
         snprintf(res->error, sizeof res->error, "libcurl could not start");
         return -1;
     }
-    static xfer_t x; /* large; one download at a time */
-    memset(&x, 0, sizeof x);
-    x.o = o;
-    x.res = res;
-    x.c = c;
-    pthread_mutex_init(&x.q.m, NULL);
-    pthread_cond_init(&x.q.cv, NULL);
+    xfer_t x = {.o = o, .fn = fn, .ctx = ctx, .res = res};
     char detail[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -227,7 +173,7 @@ int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, vo
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)QCAP);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "flashkit-ota/1");
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
@@ -239,37 +185,7 @@ int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, vo
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    pthread_t th;
-    bool consumer_failed = false;
-    if (pthread_create(&th, NULL, transfer, &x) != 0) {
-        snprintf(res->error, sizeof res->error, "cannot start the transfer thread");
-        curl_easy_cleanup(c);
-        return -1;
-    }
-    queue_t *q = &x.q;
-    pthread_mutex_lock(&q->m);
-    for (;;) {
-        while (q->count == 0 && !q->done) pthread_cond_wait(&q->cv, &q->m);
-        if (q->count == 0) break;
-        int slot = q->head;
-        pthread_mutex_unlock(&q->m);
-        int stop = fn ? fn(ctx, qbuf[slot], q->len[slot], res) : 0;
-        if (!stop) res->received += q->len[slot];
-        pthread_mutex_lock(&q->m);
-        q->head = (q->head + 1) % QN;
-        q->count--;
-        if (stop) {
-            consumer_failed = true;
-            q->abort = true;
-            q->count = 0;
-        }
-        pthread_cond_broadcast(&q->cv);
-    }
-    pthread_mutex_unlock(&q->m);
-    pthread_join(th, NULL);
-    pthread_mutex_destroy(&q->m);
-    pthread_cond_destroy(&q->cv);
-    CURLcode rc = x.rc;
+    CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &res->redirects);
@@ -277,14 +193,9 @@ int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, vo
     if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
         snprintf(res->url, sizeof res->url, "%s", eff);
     res->status = status;
-    if (!consumer_failed) res->received = x.queued;
     int ret = 0;
-    if (consumer_failed) {
-        if (!res->error[0]) snprintf(res->error, sizeof res->error, "download stopped");
-        ret = -1;
-    } else if (x.refused) {
-        snprintf(res->error, sizeof res->error, "%s", x.perr);
-        ret = -1;
+    if (x.refused) {
+        ret = -1; /* res->error already says why */
     } else if (rc != CURLE_OK) {
         describe_curl_error(rc, detail, o, res);
         ret = -1;
