@@ -112,16 +112,19 @@ static esp_err_t copy_live_items(nvs_part_t *p, uint16_t dst, uint16_t src)
  * erased and the others wear out faster. */
 static int gc_victim(const nvs_part_t *p, unsigned need, unsigned *reclaim)
 {
+    (void)need;
     int best = -1;
     *reclaim = 0;
     for (unsigned i = 0; i < p->nused; i++) {
         const nvs_page_t *pg = &p->pg[p->used[i]];
         if (pg->state != PS_FULL && pg->state != PS_ACTIVE) continue;
         unsigned r = NVS_ENTRY_COUNT - pg->used;
-        if (FK_NVS_WEAR_PERIOD && p->next_seq % FK_NVS_WEAR_PERIOD == 0 && r >= need && need) {
+#if FK_NVS_WEAR_PERIOD
+        if (p->next_seq % FK_NVS_WEAR_PERIOD == 0 && need && r >= need) {
             *reclaim = r;
             return p->used[i];
         }
+#endif
         if (r > *reclaim) {
             *reclaim = r;
             best = p->used[i];
