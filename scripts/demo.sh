@@ -29,6 +29,26 @@ else
   step() { printf '\n== %s\n' "$*"; }
 fi
 
+step "0. Flash layouts: the SDK's two-OTA tables for 1 MB and 4 MB flash, and the notes' custom 1 MB layout"
+"$FK" partition gen -q --disable-md5sum --flash-size 1MB two_ota_1mb "$out/partition-table-1MB.bin"
+"$FK" partition show "$out/partition-table-1MB.bin" --disable-md5sum --flash-size 1MB --svg "$out/layout-1MB.svg"
+echo
+"$FK" partition gen -q --disable-md5sum --flash-size 4MB two_ota "$out/partition-table-4MB.bin"
+"$FK" partition show "$out/partition-table-4MB.bin" --disable-md5sum --flash-size 4MB --svg "$out/layout-4MB.svg"
+echo
+cat >"$out/partitions_seed_1MB.csv" <<'CSV'
+# The notes' 1 MB layout: App1 0x5000/0x7B000, App2 0x85000/0x7B000, table at 0x4000
+# Name,   Type, SubType, Offset,   Size, Flags
+ota_0,    app,  ota_0,   0x5000,   0x7B000,
+otadata,  data, ota,     0x80000,  0x2000,
+phy_init, data, phy,     0x82000,  0x1000,
+nvs,      data, nvs,     0x83000,  0x2000,
+ota_1,    app,  ota_1,   0x85000,  0x7B000,
+CSV
+"$FK" partition check "$out/partitions_seed_1MB.csv" --offset 0x4000 --flash-size 1MB \
+  --app1 0x5000:0x7B000 --app2 0x85000:0x7B000
+echo "(pictures of the layouts: $out/layout-1MB.svg, $out/layout-4MB.svg)"
+
 step "1. Build firmware v1 (for ota_0 at 0x10000) and v2 (for ota_1 at 0x110000) with xtensa-lx106-elf-gcc"
 "$root/scripts/build-firmware.sh" 1.0.0 0x10000 "$out/flashkit_demo-v1.bin" "$FK"
 "$root/scripts/build-firmware.sh" 2.0.0 0x110000 "$out/www/flashkit_demo.bin" "$FK"
