@@ -1,12 +1,27 @@
 #include "http_client.h"
 
 #include <ctype.h>
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* libcurl is loaded on first use (dlopen), not linked: it drags in some thirty
+ * shared libraries whose loading cost ~5 ms on every flashkit command, and
+ * only the OTA download needs it. The calls below go through this table. */
+static struct {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+    CURLcode (*easy_perform)(CURL *c);
+    CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+    void (*easy_cleanup)(CURL *c);
+    const char *(*easy_strerror)(CURLcode rc);
+} lc;
 
 typedef struct {
     const fk_http_opts_t *o;
@@ -100,7 +115,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *userp)
 
 static void describe_curl_error(CURLcode rc, const char *detail, const fk_http_opts_t *o, fk_http_result_t *res)
 {
-    const char *d = detail[0] ? detail : curl_easy_strerror(rc);
+    const char *d = detail[0] ? detail : lc.easy_strerror(rc);
     switch (rc) {
     case CURLE_TOO_MANY_REDIRECTS:
         snprintf(res->error, sizeof res->error, "redirect loop: more than %ld redirects (last: %.200s)",
@@ -142,6 +157,45 @@ static void describe_curl_error(CURLcode rc, const char *detail, const fk_http_o
     }
 }
 
+
+/* Resolves the libcurl entry points once; on failure says why in err. */
+static bool load_libcurl(char *err, size_t errlen)
+{
+    static bool loaded;
+    static char why[256];
+    if (loaded) return true;
+    if (why[0]) {
+        snprintf(err, errlen, "%s", why);
+        return false;
+    }
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) h = dlopen("libcurl.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, sizeof why, "cannot load libcurl (install Debian's libcurl4): %s", dlerror());
+        snprintf(err, errlen, "%s", why);
+        return false;
+    }
+    /* POSIX allows converting dlsym's object pointer to a function pointer. */
+#define FK_SYM(field, name) *(void **)&lc.field = dlsym(h, name)
+    FK_SYM(global_init, "curl_global_init");
+    FK_SYM(easy_init, "curl_easy_init");
+    FK_SYM(easy_setopt, "curl_easy_setopt");
+    FK_SYM(easy_perform, "curl_easy_perform");
+    FK_SYM(easy_getinfo, "curl_easy_getinfo");
+    FK_SYM(easy_cleanup, "curl_easy_cleanup");
+    FK_SYM(easy_strerror, "curl_easy_strerror");
+#undef FK_SYM
+    if (!lc.global_init || !lc.easy_init || !lc.easy_setopt || !lc.easy_perform || !lc.easy_getinfo ||
+        !lc.easy_cleanup || !lc.easy_strerror) {
+        snprintf(why, sizeof why, "libcurl lacks an entry point flashkit needs");
+        snprintf(err, errlen, "%s", why);
+        return false;
+    }
+    lc.global_init(CURL_GLOBAL_DEFAULT);
+    loaded = true;
+    return true;
+}
+
 int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, void *ctx, fk_http_result_t *res)
 {
     fk_http_opts_t defaults;
@@ -152,45 +206,41 @@ int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, vo
     memset(res, 0, sizeof *res);
     res->content_length = -1;
     snprintf(res->url, sizeof res->url, "%s", url);
-    static bool inited;
-    if (!inited) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        inited = true;
-    }
-    CURL *c = curl_easy_init();
+    if (!load_libcurl(res->error, sizeof res->error)) return -1;
+    CURL *c = lc.easy_init();
     if (!c) {
         snprintf(res->error, sizeof res->error, "libcurl could not start");
         return -1;
     }
     xfer_t x = {.o = o, .fn = fn, .ctx = ctx, .res = res};
     char detail[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, o->max_redirects);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "flashkit-ota/1");
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
-    if (o->ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    lc.easy_setopt(c, CURLOPT_URL, url);
+    lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    lc.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    lc.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    lc.easy_setopt(c, CURLOPT_MAXREDIRS, o->max_redirects);
+    lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
+    lc.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    lc.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s);
+    lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    lc.easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
+    lc.easy_setopt(c, CURLOPT_USERAGENT, "flashkit-ota/1");
+    lc.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    lc.easy_setopt(c, CURLOPT_HEADERDATA, &x);
+    lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    lc.easy_setopt(c, CURLOPT_WRITEDATA, &x);
+    lc.easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+    if (o->ca_file) lc.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
     if (o->insecure) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+        lc.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        lc.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = lc.easy_perform(c);
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &res->redirects);
+    lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    lc.easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &res->redirects);
     char *eff = NULL;
-    if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+    if (lc.easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
         snprintf(res->url, sizeof res->url, "%s", eff);
     res->status = status;
     int ret = 0;
@@ -212,6 +262,6 @@ int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, vo
                  res->received);
         ret = -1;
     }
-    curl_easy_cleanup(c);
+    lc.easy_cleanup(c);
     return ret;
 }
