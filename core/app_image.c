@@ -73,6 +73,21 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* XOR of n bytes, folded from 32-bit words as the SDK's loader does: the
+ * same result as byte by byte, several times faster. */
+static uint8_t xor_bytes(const uint8_t *b, uint32_t n)
+{
+    uint32_t w = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t v;
+        memcpy(&v, b + i, 4);
+        w ^= v;
+    }
+    uint8_t x = (uint8_t)(w ^ (w >> 8) ^ (w >> 16) ^ (w >> 24));
+    for (; i < n; i++) x ^= b[i];
+    return x;
+}
+
 /* Reads [addr, addr+len) in chunks, XORs the bytes into *csum and feeds the
  * hash when one is running. */
 static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
@@ -82,8 +97,7 @@ static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t
     while (len) {
         uint32_t n = len < CHUNK ? len : CHUNK;
         if (fk_flash_read(flash, addr, buf, n) != ESP_OK) return read_failed(info, addr);
-        if (csum)
-            for (uint32_t i = 0; i < n; i++) *csum ^= buf[i];
+        if (csum) *csum ^= xor_bytes(buf, n);
         if (sha) fk_sha256_update(sha, buf, n);
         addr += n;
         len -= n;
