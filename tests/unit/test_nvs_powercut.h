@@ -32,7 +32,8 @@ static inline void pc_remount(mctx_t *c, const model_t *m, const uint8_t *image)
  * each of its first 16 flash operations in turn, then at every 16th (a
  * recovery that redoes a garbage collection runs a hundred or more). */
 static inline esp_err_t pc_recover(mctx_t *c, bool cut_recovery, uint32_t seed, fk_cut_mode_t mode,
-                                   pc_stats_t *st)
+                                   pc_stats_t *st, const model_t *m, const model_t *before,
+                                   const char *ctx)
 {
     if (cut_recovery) {
         uint8_t *img = malloc(c->size);
@@ -49,12 +50,16 @@ static inline esp_err_t pc_recover(mctx_t *c, bool cut_recovery, uint32_t seed, 
             }
             if (err == ESP_OK) m_unmount(c);
             st->recovery_cuts++;
-            /* The twice-cut state must itself mount. */
+            /* The twice-cut state must itself mount, with the same keys. */
             err = m_mount(c);
-            if (err) fprintf(stderr, "mount after a cut during recovery (op %llu): %s\n",
+            if (err) fprintf(stderr, "%s: mount after a cut during recovery (op %llu): %s\n", ctx,
                              (unsigned long long)r, esp_err_to_name(err));
             CHECK_EQ(err, ESP_OK);
-            m_unmount(c);
+            if (err == ESP_OK) {
+                CHECK_EQ(m_open_all(c, m), ESP_OK);
+                CHECK_EQ(m_check_all(c, m, before, ctx), 0);
+                m_unmount(c);
+            }
         }
         memcpy(c->emu.mem, img, c->size);
         free(img);
@@ -119,7 +124,7 @@ static inline void pc_run(uint32_t size, uint8_t version, uint32_t seed, int nop
                 continue;
             }
             st->points++;
-            err = pc_recover(&c, cut_recovery, seed ^ (uint32_t)cutno, mode, st);
+            err = pc_recover(&c, cut_recovery, seed ^ (uint32_t)cutno, mode, st, &m, &before, ctx);
             if (err) fprintf(stderr, "%s: mount after the cut: %s\n", ctx, esp_err_to_name(err));
             CHECK_EQ(err, ESP_OK);
             if (err) continue;
