@@ -79,7 +79,8 @@ esp_err_t nvs_flash_init_region(const char *label, fk_flash_t *flash, uint32_t o
     if (!cfg) cfg = &defaults;
     if (!label || !flash || strlen(label) > 16) return ESP_ERR_INVALID_ARG;
     if (part_by_name(label)) return ESP_OK; /* already mounted, as in ESP-IDF */
-    if (offset % NVS_PAGE_SIZE || size % NVS_PAGE_SIZE || size == 0 || size / NVS_PAGE_SIZE > 0xFFFEu)
+    /* Like ESP-IDF, a partition holds size / 4096 pages (a tail is unused). */
+    if (offset % NVS_PAGE_SIZE || size < NVS_PAGE_SIZE || size / NVS_PAGE_SIZE > 0xFFFEu)
         return ESP_ERR_INVALID_ARG;
     if (offset > flash->size || size > flash->size - offset) return ESP_ERR_INVALID_SIZE;
     uint8_t version = cfg->version ? cfg->version : FK_NVS_DEFAULT_VERSION;

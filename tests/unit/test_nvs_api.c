@@ -74,6 +74,14 @@ static void test_errors(void)
     fresh(0x4000);
     nvs_handle_t h;
     CHECK_EQ(nvs_open_from_partition("t", "x", NVS_READWRITE, &h), ESP_ERR_NVS_NOT_INITIALIZED);
+    CHECK_EQ(mount(0x800, 0), ESP_ERR_INVALID_ARG);
+    CHECK_EQ(nvs_flash_init_region("t", &emu.flash, 0x800, 0x3000, NULL), ESP_ERR_INVALID_ARG);
+    CHECK_EQ(nvs_flash_init_region("t", &emu.flash, 0x2000, 0x3000, NULL), ESP_ERR_INVALID_SIZE);
+    CHECK_EQ(mount(0x3800, 0), ESP_OK); /* 3 pages, the tail unused, as in ESP-IDF */
+    nvs_fk_diag_t d;
+    CHECK_EQ(nvs_fk_get_diag("t", &d, NULL, 0), ESP_OK);
+    CHECK_EQ(d.page_count, 3);
+    CHECK_EQ(nvs_flash_deinit_partition("t"), ESP_OK);
     CHECK_EQ(mount(0x4000, 0), ESP_OK);
     CHECK_EQ(nvs_open_from_partition("t", "missing", NVS_READONLY, &h), ESP_ERR_NVS_NOT_FOUND);
     CHECK_EQ(nvs_open_from_partition("t", "sixteen_chars_xx", NVS_READWRITE, &h), ESP_ERR_NVS_INVALID_NAME);
