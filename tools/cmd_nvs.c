@@ -69,23 +69,6 @@ static int parse_version(const char *s, int *v)
     return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-    char *d = strdup(dir);
-    if (!d) return -1;
-    for (char *p = d + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(d, 0777) != 0 && errno != EEXIST) {
-            free(d);
-            return -1;
-        }
-        *p = '/';
-    }
-    int rc = mkdir(d, 0777) != 0 && errno != EEXIST ? -1 : 0;
-    free(d);
-    return rc;
-}
 
 static int nvs_gen(int argc, char **argv)
 {
@@ -164,7 +147,7 @@ static int nvs_gen(int argc, char **argv)
     }
     char *path = NULL;
     if (outdir && strcmp(output, "-") && output[0] != '/') {
-        if (mkdir_p(outdir)) {
+        if (fk_mkdir_p(outdir)) {
             fk_err("%s: cannot create folder: %s", outdir, strerror(errno));
             free(img);
             return 1;

@@ -77,22 +77,6 @@ static void trim(char *s)
     s[n - a] = 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-    char *d = xstrdup(dir);
-    for (char *p = d + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(d, 0777) != 0 && errno != EEXIST) {
-            free(d);
-            return -1;
-        }
-        *p = '/';
-    }
-    int rc = mkdir(d, 0777) != 0 && errno != EEXIST ? -1 : 0;
-    free(d);
-    return rc;
-}
 
 static const char *const known_encodings[] = {"u8",  "i8",     "u16",     "i16",    "u32",    "i32",
                                               "u64", "i64",    "string",  "hex2bin", "base64", "binary"};
@@ -572,7 +556,7 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
     }
     j.bin_dir = msg("%s/bin", o->outdir);
     j.csv_dir = msg("%s/csv", o->outdir);
-    if (mkdir_p(j.bin_dir) || mkdir_p(j.csv_dir) ||
+    if (fk_mkdir_p(j.bin_dir) || fk_mkdir_p(j.csv_dir) ||
         (j.bin_fd = open(j.bin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
         (j.csv_fd = open(j.csv_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         fk_err("%s: cannot create output folders: %s", o->outdir, strerror(errno));

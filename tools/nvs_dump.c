@@ -288,59 +288,6 @@ static void text_key(FILE *f, const char *k)
 
 /* Length of the well-formed UTF-8 sequence at p (strict: no overlongs,
  * surrogates or code points above U+10FFFF), 0 if there is none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || p[1] < lo || p[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if ((p[k] & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-static void json_bytes(FILE *f, const char *s, size_t n)
-{
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* Valid UTF-8 passes through; any other byte >= 0x80 becomes U+0080..U+00FF. */
-        if (c >= 0x80) {
-            size_t len = utf8_len((const unsigned char *)s + i, n - i);
-            bool valid = len > 0;
-            if (valid) {
-                fwrite(s + i, 1, len, f);
-                i += len - 1;
-            } else {
-                fprintf(f, "\\u%04x", c);
-            }
-            continue;
-        }
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (c < 0x20) fprintf(f, "\\u%04x", c);
-            else fputc(c, f);
-        }
-    }
-    fputc('"', f);
-}
 
 /* Summary figures. The "largest" ones come from the device-side engine
  * itself: a copy of the image is mounted on an emulated flash and values of
@@ -583,7 +530,7 @@ static void json_hex(FILE *f, const uint8_t *p, size_t n)
 static void dump_json(FILE *f, const dump_t *d)
 {
     fprintf(f, "{\"file\":");
-    json_bytes(f, d->name, strlen(d->name));
+    fk_json_strn(f, d->name, strlen(d->name));
     fprintf(f, ",\"size\":%zu,\"version\":%d,\"pages\":[", d->size, d->version);
     for (uint32_t i = 0; i < d->npages; i++) {
         const dpage_t *pg = &d->pages[i];
@@ -605,13 +552,13 @@ static void dump_json(FILE *f, const dump_t *d)
                     it->estate == NVS_ENTRY_EMPTY ? "half-written" : estate_name(it->estate), it->e.ns);
             if (it->e.ns && d->ns_known[it->e.ns]) {
                 fprintf(f, "\"namespace\":");
-                json_bytes(f, d->ns_names[it->e.ns], strlen(d->ns_names[it->e.ns]));
+                fk_json_strn(f, d->ns_names[it->e.ns], strlen(d->ns_names[it->e.ns]));
                 fputc(',', f);
             }
             const char *tn = type_name(it->e.type);
             bool is_ns = it->e.ns == 0 && it->e.type == NVS_ITEM_U8;
             fprintf(f, "\"key\":");
-            json_bytes(f, key, strlen(key));
+            fk_json_strn(f, key, strlen(key));
             fprintf(f, ",\"type\":\"%s\",\"type_code\":%u,\"span\":%u,\"chunk\":%u,\"crc_ok\":%s",
                     is_ns ? "namespace" : tn ? tn : "unknown", it->e.type, it->e.span, it->e.chunk,
                     it->crc_ok ? "true" : "false");
@@ -624,7 +571,7 @@ static void dump_json(FILE *f, const dump_t *d)
                     fprintf(f, ",\"size\":%zu,\"data_crc_ok\":%s", it->plen, it->data_ok ? "true" : "false");
                     if (it->e.type == NVS_ITEM_SZ && it->plen && it->payload[it->plen - 1] == 0) {
                         fprintf(f, ",\"value\":");
-                        json_bytes(f, (const char *)it->payload, it->plen - 1);
+                        fk_json_strn(f, (const char *)it->payload, it->plen - 1);
                     }
                     fprintf(f, ",\"hex\":");
                     json_hex(f, it->payload, it->plen);

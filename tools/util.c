@@ -168,11 +168,48 @@ bool fk_parse_size(const char *s, uint32_t *out)
     return true;
 }
 
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), 0 if it is not one. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || p[1] < lo || p[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/* Valid UTF-8 passes through; any other byte >= 0x80 becomes \u00XX, so the
+ * output is always valid JSON whatever the input bytes. */
 void fk_json_strn(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+            if (len) {
+                fwrite(s + i, 1, len, f);
+                i += len - 1;
+            } else {
+                fprintf(f, "\\u%04x", c);
+            }
+            continue;
+        }
         switch (c) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -180,10 +217,8 @@ void fk_json_strn(FILE *f, const char *s, size_t n)
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
         default:
-            if (c < 0x20)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
+            if (c < 0x20) fprintf(f, "\\u%04x", c);
+            else fputc(c, f);
         }
     }
     fputc('"', f);
@@ -245,4 +280,22 @@ bool fk_opt_value(int argc, char **argv, int *i, const char *name, const char **
     }
     *val = argv[++*i];
     return true;
+}
+
+int fk_mkdir_p(const char *dir)
+{
+    char *d = strdup(dir);
+    if (!d) return -1;
+    for (char *p = d + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(d, 0777) != 0 && errno != EEXIST) {
+            free(d);
+            return -1;
+        }
+        *p = '/';
+    }
+    int rc = mkdir(d, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    free(d);
+    return rc;
 }

@@ -37,7 +37,8 @@ void fk_out_abort(fk_out_t *out);
  * accepted. Returns false on junk or overflow. */
 bool fk_parse_size(const char *s, uint32_t *out);
 
-/* Writes s as a JSON string literal (with quotes). */
+/* Writes s as a JSON string literal (with quotes); bytes that are not valid
+ * UTF-8 are escaped as \u00XX so the output is always valid JSON. */
 void fk_json_str(FILE *f, const char *s);
 void fk_json_strn(FILE *f, const char *s, size_t n);
 
@@ -56,5 +57,8 @@ void fk_progress_end(fk_progress_t *p);
  * On a match advances *i past the value, sets *val and returns true. Prints
  * an error and sets *val = NULL if the value is missing. */
 bool fk_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
+
+/* mkdir -p: creates dir and its missing parents. 0, or -1 with errno. */
+int fk_mkdir_p(const char *dir);
 
 #endif
