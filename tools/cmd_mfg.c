@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "mfg_gen.h"
+#include "nvs_gen.h"
 #include "util.h"
 
 static const char gen_usage[] =
@@ -25,15 +26,6 @@ static const char mfg_usage[] =
     "\n"
     "commands:\n"
     "  gen      config CSV + values CSV -> one NVS image per device (also: generate)\n";
-
-static int parse_version(const char *s, int *v)
-{
-    if (s[0] == 'v' || s[0] == 'V') s++;
-    if (!strcmp(s, "1")) *v = 1;
-    else if (!strcmp(s, "2")) *v = 2;
-    else return -1;
-    return 0;
-}
 
 static int mfg_gen(int argc, char **argv)
 {
@@ -89,11 +81,11 @@ static int mfg_gen(int argc, char **argv)
         fputs(gen_usage, stderr);
         return 2;
     }
-    if (!fk_parse_size(size_s, &o.size)) {
+    if (fk_nvs_parse_size(size_s, &o.size)) {
         fk_err("mfg gen: size '%s' is not a number (e.g. 0x4000 or 16384)", size_s);
         return 2;
     }
-    if (ver_s && parse_version(ver_s, &o.version)) {
+    if (ver_s && fk_nvs_parse_version(ver_s, &o.version)) {
         fk_err("mfg gen: --version '%s': expected v1, v2, 1 or 2", ver_s);
         return 2;
     }

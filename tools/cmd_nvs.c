@@ -32,44 +32,6 @@ static const char nvs_usage[] =
     "flashkit nvs <command> --help for details.\n";
 
 /* Python int(x, 0) (what the reference accepts), plus the k/M suffixes flashkit takes elsewhere. */
-static int parse_size(const char *s, uint32_t *out)
-{
-    const char *p = s;
-    unsigned base = 10;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) base = 16, p += 2;
-    else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O')) base = 8, p += 2;
-    else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) base = 2, p += 2;
-    uint64_t v = 0;
-    int digits = 0;
-    for (; *p; p++) {
-        if (*p == '_' && digits) continue;
-        unsigned d;
-        if (*p >= '0' && *p <= '9') d = (unsigned)(*p - '0');
-        else if (*p >= 'a' && *p <= 'f') d = (unsigned)(*p - 'a' + 10);
-        else if (*p >= 'A' && *p <= 'F') d = (unsigned)(*p - 'A' + 10);
-        else break;
-        if (d >= base) break;
-        v = v * base + d;
-        digits++;
-        if (v > 0xFFFFFFFFull) return -1;
-    }
-    if (digits && !*p) {
-        *out = (uint32_t)v;
-        return 0;
-    }
-    return fk_parse_size(s, out) ? 0 : -1;
-}
-
-static int parse_version(const char *s, int *v)
-{
-    if (s[0] == 'v' || s[0] == 'V') s++;
-    if (!strcmp(s, "1")) *v = 1;
-    else if (!strcmp(s, "2")) *v = 2;
-    else return -1;
-    return 0;
-}
-
-
 static int nvs_gen(int argc, char **argv)
 {
     const char *input = NULL, *output = NULL, *size_s = NULL, *ver_s = NULL, *outdir = NULL;
@@ -123,12 +85,12 @@ static int nvs_gen(int argc, char **argv)
         return 2;
     }
     uint32_t size;
-    if (parse_size(size_s, &size)) {
+    if (fk_nvs_parse_size(size_s, &size)) {
         fk_err("nvs gen: size '%s' is not a number (e.g. 0x4000 or 16384)", size_s);
         return 2;
     }
     int version = 2;
-    if (ver_s && parse_version(ver_s, &version)) {
+    if (ver_s && fk_nvs_parse_version(ver_s, &version)) {
         fk_err("nvs gen: --version '%s': expected v1, v2, 1 or 2", ver_s);
         return 2;
     }

@@ -1,4 +1,6 @@
 #include "nvs_gen.h"
+#include "pyint.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -698,4 +700,24 @@ int fk_nvs_gen_file(const char *csv_path, uint32_t size, int version, uint8_t **
     free(dir);
     free(text);
     return rc;
+}
+
+int fk_nvs_parse_size(const char *s, uint32_t *out)
+{
+    int64_t v;
+    if (fk_pyint(s, strlen(s), &v)) {
+        if (v < 0 || v > 0xFFFFFFFFll) return -1;
+        *out = (uint32_t)v;
+        return 0;
+    }
+    return fk_parse_size(s, out) ? 0 : -1;
+}
+
+int fk_nvs_parse_version(const char *s, int *v)
+{
+    if (s[0] == 'v' || s[0] == 'V') s++;
+    if (!strcmp(s, "1")) *v = 1;
+    else if (!strcmp(s, "2")) *v = 2;
+    else return -1;
+    return 0;
 }

@@ -54,4 +54,10 @@ void fk_nvs_items_free(fk_nvs_items_t *it);
 int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32_t size, int version,
                   uint8_t *image, char *err, size_t errlen);
 
+/* SIZE as the reference reads it (Python int(x, 0): 0x/0o/0b, '_' between
+ * digits), plus k/M suffixes. 0, or -1 if it is not a 32-bit size. */
+int fk_nvs_parse_size(const char *s, uint32_t *out);
+/* "1", "2", "v1", "v2" -> 1 or 2. 0, or -1 if it is none of these. */
+int fk_nvs_parse_version(const char *s, int *v);
+
 #endif

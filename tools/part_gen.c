@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fk_hash.h"
-#include "part_pyint.h"
+#include "pyint.h"
 #include "util.h"
 
 #define APP_ALIGN 0x1000u

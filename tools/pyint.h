@@ -1,7 +1,7 @@
-/* Numbers the way gen_esp32part.py reads them: Python's int(text, 0) with
- * k/K and m/M suffixes, and keyword tables for the type/subtype columns. */
-#ifndef FK_PART_PYINT_H
-#define FK_PART_PYINT_H
+/* Python's int(text, 0), which both reference tools use for numbers, and the
+ * partition tool's parse_int(): k/K, m/M suffixes and keyword tables. */
+#ifndef FK_PYINT_H
+#define FK_PYINT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "part_pyint.h"
+#include "pyint.h"
 
 #include <ctype.h>
 #include <stdio.h>
