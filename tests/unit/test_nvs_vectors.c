@@ -13,6 +13,7 @@
 #include <strings.h>
 #include "flash_emu.h"
 #include "fk_test.h"
+#include "util.h"
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
@@ -39,20 +40,8 @@ static char cur_case[4200];
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) b[n] = 0;
-    *len = (size_t)n;
-    return b;
+    uint8_t *b;
+    return fk_read_file(path, &b, len) == 0 ? b : NULL;
 }
 
 static int hexval(int c)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "esp_partition.h"
 #include "flash_emu.h"
+#include "util.h"
 
 #define OTA_TEST_TABLE 0x8000u
 #define OTA_TEST_OTADATA 0xd000u
@@ -18,19 +19,10 @@
 static inline uint8_t *slurp2(const char *dir, const char *name, size_t *len)
 {
     char path[1024];
+    uint8_t *b;
     *len = 0;
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
-    b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    return fk_read_file(path, &b, len) == 0 ? b : NULL;
 }
 
 /* Value of "key=value" lines in text; "" when absent. Ring of buffers so a
