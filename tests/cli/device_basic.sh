@@ -2,13 +2,11 @@
 # error messages, JSON. (HTTP failure cases: ota_http.sh; power cuts:
 # device_powercut.sh.)
 set -u
+. "$(dirname "$0")/lib.bash"
 T=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-fail=0 pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 FK="$FLASHKIT"
 BF="$FK_SRC/scripts/build-firmware.sh"
 j() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
@@ -173,5 +171,4 @@ expect_err "boot odd size" "not a device image" "$FK" device boot "$T/odd.img"
 expect_err "power-cut syntax" "expected N or N:torn" "$FK" device boot "$T/d.img" --power-cut 0
 expect_err "unknown device cmd" "unknown command" "$FK" device frob
 
-echo "device_basic: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish device_basic

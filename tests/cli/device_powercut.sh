@@ -4,13 +4,11 @@
 # one when otadata already names it - never a fallback, never nothing.
 # Same for `device nvs set` (old or new value afterwards) and `device create`.
 set -u
+. "$(dirname "$0")/lib.bash"
 T=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-fail=0 pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 FK="$FLASHKIT"
 mkdir -p "$T/www"
 APP_SIZE=0x70000 "$FK_SRC/scripts/build-firmware.sh" 1.0.0 0x10000 "$T/v1.bin" "$FK" >/dev/null 2>&1 || bad "build v1"
@@ -79,5 +77,4 @@ echo "device nvs set: $((done_at - 1)) cut points"
 [ $? -eq 3 ] && ok || bad "create --power-cut exit"
 "$FK" device boot "$T/half.img" >/dev/null 2>&1 && bad "half-flashed device boots" || ok
 
-echo "device_powercut: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish device_powercut

@@ -2,13 +2,11 @@
 # Bad input to `flashkit image`: every failure names the file and what is
 # wrong, exits non-zero, and `make` never leaves a partial output behind.
 set -uo pipefail
+. "$(dirname "$0")/lib.bash"
 : "${FLASHKIT:?}" "${FK_SHARED:?}"
 vec=$FK_SHARED/vectors/image
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 expect() { # expect RC PATTERN -- command...
   local want=$1 pat=$2; shift 3
   "$@" > "$tmp/out" 2> "$tmp/err"; local rc=$?
@@ -57,5 +55,4 @@ expect 0 "valid (image_len=65920)" -- "$FLASHKIT" image verify --offset 0x1000 -
 expect 0 "bytes from offset 0x1000" -- "$FLASHKIT" image info --offset 4K "$tmp/dump.bin"
 expect 2 "beyond the end of the file" -- "$FLASHKIT" image info --offset 0x100000 "$tmp/dump.bin"
 
-echo "image_errors: $pass passed, $fail failed"
-[[ $fail == 0 ]]
+finish image_errors

@@ -4,12 +4,10 @@
 # the descriptor's version, the link address per slot, and that an app1 build
 # is refused in the app2 slot with a message naming the slot it was linked for.
 set -uo pipefail
+. "$(dirname "$0")/lib.bash"
 : "${FLASHKIT:?}" "${FK_SRC:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 build="$FK_SRC/scripts/build-firmware.sh"
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
@@ -65,5 +63,4 @@ printf '# Name, Type, SubType, Offset, Size\nnvs, data, nvs, 0x9000, 0x4000\nota
 [[ ! -e $tmp/x.bin ]] && ok || bad "failed build left an output"
 "$build" --help > /dev/null && ok || bad "--help"
 
-echo "image_firmware: $pass passed, $fail failed"
-[[ $fail == 0 ]]
+finish image_firmware

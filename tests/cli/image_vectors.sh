@@ -4,13 +4,11 @@
 # gives the three SDK verdicts, and `image make` rebuilds every vector that
 # ships an ELF byte for byte.
 set -uo pipefail
+. "$(dirname "$0")/lib.bash"
 : "${FLASHKIT:?}" "${FK_SHARED:?}"
 vec=$FK_SHARED/vectors/image
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 field() { sed -n "s/^$1=//p" "$2"; }
 
 for d in "$vec"/*/; do
@@ -67,5 +65,4 @@ done
 "$FLASHKIT" image info > /dev/null 2>&1; [[ $? == 2 ]] && ok || bad "info without IMAGE must fail"
 "$FLASHKIT" image verify "$vec/sdk3_app_2MB_dio_40m/image.bin" --check maybe 2> "$tmp/e"; [[ $? == 2 ]] && grep -q "maybe" "$tmp/e" && ok || bad "bad --check"
 
-echo "image_vectors: $pass passed, $fail failed"
-[[ $fail == 0 ]]
+finish image_vectors

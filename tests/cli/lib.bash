@@ -1,22 +1,25 @@
-# Shared by the CLI tests: check "description" command...; finish NAME.
-# Prints each failure and the closing "N passed, N failed" line.
+# Sourced by the CLI tests: counters, ok/bad, check "description" command...,
+# finish NAME. Failures go to stderr; each test ends with the line
+# "NAME: N passed, N failed" and fails if any check did.
 : "${FLASHKIT:?FLASHKIT must point at the flashkit binary}"
 : "${FK_SHARED:?FK_SHARED must point at the shared folder}"
-fk_pass=0
-fk_fail=0
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() {
+  fail=$((fail + 1))
+  echo "FAIL: $*" >&2
+}
+ko() { bad "$@"; }
 
 check() {
   local what=$1
   shift
-  if "$@"; then
-    fk_pass=$((fk_pass + 1))
-  else
-    fk_fail=$((fk_fail + 1))
-    echo "FAIL: $what" >&2
-  fi
+  if "$@"; then ok; else bad "$what"; fi
 }
 
 finish() {
-  echo "$1: $fk_pass passed, $fk_fail failed"
-  [ "$fk_fail" -eq 0 ]
+  echo "$1: $pass passed, $fail failed"
+  [ "$fail" -eq 0 ]
 }

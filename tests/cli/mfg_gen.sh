@@ -2,12 +2,10 @@
 # their CSVs give; bad rows are reported with their line and get no files; ids
 # from --fileid; configuration errors stop the run before any output.
 set -u
+. "$(dirname "$0")/lib.bash"
 : "${FLASHKIT:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
 cd "$tmp"
 
 mkdir -p data
@@ -87,5 +85,4 @@ printf 'ns,namespace,\nserial,data,u32\nother,namespace,\nserial,data,u32\nns,na
 [ $? -eq 2 ] && ok || ko "size 0x2000 accepted"
 "$FLASHKIT" mfg gen --help > /dev/null && ok || ko "mfg gen --help"
 
-echo "mfg_gen: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish mfg_gen

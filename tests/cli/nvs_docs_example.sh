@@ -2,12 +2,10 @@
 # aliyun-key CSV through both spellings gives the primary reference's image,
 # the dump printed in the doc is the dump we print, and the mfg example works.
 set -u
+. "$(dirname "$0")/lib.bash"
 : "${FLASHKIT:?}" "${FK_SHARED:?}" "${FK_SRC:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
 doc="$FK_SRC/docs/nvs-csv.md"
 cd "$tmp"
 # The CSV block that follows "`creds.csv`:" in the doc.
@@ -23,5 +21,4 @@ awk '/^\$ cat devices.csv/ {f = 1; next} f && /^\$/ {exit} f' "$doc" > devices.c
   --outdir factory --fileid DeviceName 2> mfg.txt && ok || ko "mfg example: $(cat mfg.txt)"
 grep -qF "$(cat mfg.txt)" "$doc" && ok || ko "mfg summary differs from the doc: $(cat mfg.txt)"
 "$FLASHKIT" nvs gen factory/csv/aliyun-dev000001.csv x.bin --size 0x4000 --version v1 && cmp -s x.bin factory/bin/aliyun-dev000001.bin && ok || ko "device CSV rebuild"
-echo "nvs_docs_example: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish nvs_docs_example

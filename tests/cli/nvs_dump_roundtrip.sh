@@ -3,12 +3,11 @@
 # `nvs gen` rebuilds the primary reference's expected.bin byte for byte.
 # Damaged images are reported, not fatal.
 set -u
+. "$(dirname "$0")/lib.bash"
 : "${FLASHKIT:?}" "${FK_SHARED:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0 trips=0 images=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+trips=0 images=0
 have_python=0
 command -v python3 > /dev/null && have_python=1
 

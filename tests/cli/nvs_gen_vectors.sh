@@ -3,12 +3,10 @@
 # the vectors were made, and from elsewhere to prove `file` paths are taken
 # from the CSV's folder); bad cases fail with no output left behind.
 set -u
+. "$(dirname "$0")/lib.bash"
 : "${FLASHKIT:?}" "${FK_SHARED:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 version_num() { case "$1" in *v1*) echo 1 ;; *) echo 2 ;; esac; }
 

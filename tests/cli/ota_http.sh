@@ -3,6 +3,7 @@
 # the misbehaving cases (chunked, truncated, no length, redirect loop, drop).
 # After every failure the boot partition and the running app must be unchanged.
 set -u
+. "$(dirname "$0")/lib.bash"
 T=$(mktemp -d)
 chmod 755 "$T"
 pids=()
@@ -12,9 +13,6 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-fail=0 pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
@@ -190,5 +188,4 @@ else
 fi
 
 for c in "" create boot ota nvs otadata; do "$FK" device $c --help >/dev/null || bad "device $c --help"; done
-echo "ota_http: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish ota_http

@@ -1,12 +1,9 @@
 # flashkit otadata show/set/init against every otadata vector, plus errors.
 set -u
+. "$(dirname "$0")/lib.bash"
 V="$FK_SHARED/vectors/otadata"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fail=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 kv() { sed -n "s/^$2=//p" "$1" | tr -d '\r'; }
 
 for d in "$V"/*/; do
@@ -54,5 +51,4 @@ grep -q "small.bin: 4096 bytes" "$T/err" && ok || bad "small message: $(cat "$T/
 "$FLASHKIT" otadata show "$T/init.bin" 2>/dev/null && bad "show without --slots accepted" || ok
 for c in "" show set init; do "$FLASHKIT" otadata $c --help >/dev/null || bad "otadata $c --help"; done
 
-echo "ota_otadata: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish ota_otadata
