@@ -12,6 +12,11 @@ bad() {
   echo "FAIL: $*" >&2
 }
 ko() { bad "$@"; }
+# For tests where one failure makes the rest meaningless.
+die() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
 
 check() {
   local what=$1

@@ -2,14 +2,12 @@
 # flashkit build's layout checks: each rule fails with one line naming both
 # sides, all problems are reported together, and nothing is written.
 set -euo pipefail
+. "$(dirname "$0")/lib.bash"
 F=${FLASHKIT:?}
 SRC=${FK_SRC:?}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-pass=0
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { pass=$((pass + 1)); }
 
 # line OPTION DIR: line number of CONFIG_OPTION in DIR/sdkconfig
 line() { grep -n "^CONFIG_$1=" "$2/sdkconfig" | cut -d: -f1; }
@@ -21,12 +19,12 @@ expect_fail() {
   shift 2
   local before
   before=$(cd "$dir" && find . -type f -newer sdkconfig -o -type f -name '*.bin' | sort | xargs -r md5sum 2>/dev/null || true)
-  if (cd "$dir" && "$F" build "$@" > ../out.txt 2> ../err.txt); then fail "$dir: build passed, expected: $msg"; fi
-  grep -qF -- "$msg" err.txt || { cat err.txt; fail "$dir: missing message: $msg"; }
+  if (cd "$dir" && "$F" build "$@" > ../out.txt 2> ../err.txt); then die "$dir: build passed, expected: $msg"; fi
+  grep -qF -- "$msg" err.txt || { cat err.txt; die "$dir: missing message: $msg"; }
   local after
   after=$(cd "$dir" && find . -type f -newer sdkconfig -o -type f -name '*.bin' | sort | xargs -r md5sum 2>/dev/null || true)
-  [[ $before == "$after" ]] || fail "$dir: files changed by a failed build"
-  [[ ! -s out.txt ]] || fail "$dir: a failed build printed a result"
+  [[ $before == "$after" ]] || die "$dir: files changed by a failed build"
+  [[ ! -s out.txt ]] || die "$dir: a failed build printed a result"
   ok
 }
 
@@ -35,9 +33,9 @@ fresh a --flash-size 1MB --table two_ota
 set_opt a APP2_OFFSET 0x85000
 set_opt a APP1_SIZE 0x7B000
 expect_fail a "sdkconfig:$(line APP2_OFFSET a): CONFIG_APP2_OFFSET=0x85000 but built-in partitions_two_ota.1MB.csv:7 ota_1 starts at 0x80000"
-grep -qF "sdkconfig:$(line APP1_SIZE a): CONFIG_APP1_SIZE=0x7B000 but built-in partitions_two_ota.1MB.csv:6 ota_0 is 0x70000 bytes" err.txt && ok || fail "second problem not reported"
-grep -qF "build: 2 problems in .; nothing written" err.txt && ok || fail "problem count"
-[[ ! -e a/build ]] && ok || fail "a/build created"
+grep -qF "sdkconfig:$(line APP1_SIZE a): CONFIG_APP1_SIZE=0x7B000 but built-in partitions_two_ota.1MB.csv:6 ota_0 is 0x70000 bytes" err.txt && ok || die "second problem not reported"
+grep -qF "build: 2 problems in .; nothing written" err.txt && ok || die "problem count"
+[[ ! -e a/build ]] && ok || die "a/build created"
 
 fresh b --flash-size 2MB --table singleapp
 set_opt b APP1_OFFSET 0x20000
@@ -47,7 +45,7 @@ expect_fail b "sdkconfig:$(line APP1_OFFSET b): CONFIG_APP1_OFFSET=0x20000 but b
 fresh c --flash-size 1MB --table custom
 sed -i 's/^ota_1,    app,  ota_1,   0x85000, 0x7B000,/ota_1,    app,  ota_1,   0x86000, 0x7A000,/' c/partitions.csv
 expect_fail c "sdkconfig:$(line APP2_OFFSET c): CONFIG_APP2_OFFSET=0x85000 but partitions.csv:12 ota_1 starts at 0x86000"
-grep -qF "CONFIG_APP2_SIZE=0x7B000 but partitions.csv:12 ota_1 is 0x7A000 bytes" err.txt && ok || fail "App2 size"
+grep -qF "CONFIG_APP2_SIZE=0x7B000 but partitions.csv:12 ota_1 is 0x7A000 bytes" err.txt && ok || die "App2 size"
 
 fresh d --flash-size 2MB --table two_ota
 echo "CONFIG_APP2_SUPPORT=y" >> d/sdkconfig
@@ -78,7 +76,7 @@ expect_fail i "partitions.csv:8 otadata is 0x1000 bytes but the bootloader needs
 fresh j --flash-size 1MB --table custom     # nvs partition of 0x3000: two usable pages
 for n in $(seq 1 300); do echo "k$n,data,u8,1"; done >> j/nvs.csv
 expect_fail j "nvs.csv:249: "
-grep -qF "(for partitions.csv:11 nvs, 0x3000 bytes)" err.txt && ok || fail "j: partition named"
+grep -qF "(for partitions.csv:11 nvs, 0x3000 bytes)" err.txt && ok || die "j: partition named"
 
 fresh k --flash-size 2MB --table custom
 sed -i 's/^nvs,      data, nvs,     0x9000,   0x4000,/nvs,      data, nvs,     0x9000,   0x2000,/' k/partitions.csv
@@ -119,24 +117,24 @@ head -c 4096 /dev/urandom > junk.bin
 expect_fail r "junk.bin: not a bootable ESP8266 app image for built-in partitions_two_ota.1MB.csv:6 ota_0" --app ../junk.bin
 bash "$SRC/scripts/build-firmware.sh" 2.0 0x80000 app_80000.bin "$F" > /dev/null
 expect_fail r "app_80000.bin: linked to run from flash offset 0x80000 (code at 0x40280010) but built-in partitions_two_ota.1MB.csv:6 ota_0 starts at 0x10000" --app ../app_80000.bin
-(cd r && "$F" build --app2 ../app_80000.bin > /dev/null) && ok || fail "app2 linked for ota_1 refused"
-cmp -s app_80000.bin r/build/app2.bin && ok || fail "app2.bin not copied"
+(cd r && "$F" build --app2 ../app_80000.bin > /dev/null) && ok || die "app2 linked for ota_1 refused"
+cmp -s app_80000.bin r/build/app2.bin && ok || die "app2.bin not copied"
 fresh s
 sed -i 's/^CONFIG_FLASHKIT_DEMO_APP=y/# CONFIG_FLASHKIT_DEMO_APP is not set/' s/sdkconfig
 expect_fail s "--merge needs an app image for the boot slot: give --app FILE" --merge
 
 # --- many problems at once; an earlier build stays as it was ---
 fresh t --flash-size 1MB --table custom
-(cd t && "$F" build > /dev/null) || fail "t: first build"
+(cd t && "$F" build > /dev/null) || die "t: first build"
 sum_before=$(md5sum t/build/* | md5sum)
 set_opt t APP1_OFFSET 0x6000
 set_opt t PARTITION_TABLE_OFFSET 0x5000
 sed -i 's/^ota_1,.*/ota_1,    app,  ota_1,   0x85000, 0x8B000,/' t/partitions.csv
 expect_fail t "build: 4 problems in .; nothing written"
-grep -qF "CONFIG_APP1_OFFSET=0x6000 but partitions.csv:9 ota_0 starts at 0x5000" err.txt && ok || fail "t: app1"
-grep -qF "CONFIG_PARTITION_TABLE_OFFSET=0x5000 puts the table at 0x5000-0x5FFF but partitions.csv:9 ota_0 starts at 0x5000" err.txt && ok || fail "t: offset"
-grep -qF "flash size 1MB (0x100000 bytes) but partitions.csv:12 ota_1 ends at 0x110000" err.txt && ok || fail "t: flash size"
-grep -qF "CONFIG_APP2_SIZE=0x7B000 but partitions.csv:12 ota_1 is 0x8B000 bytes" err.txt && ok || fail "t: app2 size"
-[[ $(md5sum t/build/* | md5sum) == "$sum_before" ]] && ok || fail "t: earlier build changed"
+grep -qF "CONFIG_APP1_OFFSET=0x6000 but partitions.csv:9 ota_0 starts at 0x5000" err.txt && ok || die "t: app1"
+grep -qF "CONFIG_PARTITION_TABLE_OFFSET=0x5000 puts the table at 0x5000-0x5FFF but partitions.csv:9 ota_0 starts at 0x5000" err.txt && ok || die "t: offset"
+grep -qF "flash size 1MB (0x100000 bytes) but partitions.csv:12 ota_1 ends at 0x110000" err.txt && ok || die "t: flash size"
+grep -qF "CONFIG_APP2_SIZE=0x7B000 but partitions.csv:12 ota_1 is 0x8B000 bytes" err.txt && ok || die "t: app2 size"
+[[ $(md5sum t/build/* | md5sum) == "$sum_before" ]] && ok || die "t: earlier build changed"
 
-echo "project_checks: $pass passed, 0 failed"
+finish project_checks

@@ -3,6 +3,7 @@
 # Partition Table options are there, and what is chosen lands in sdkconfig and
 # changes what `flashkit build` does.
 set -euo pipefail
+. "$(dirname "$0")/lib.bash"
 F=${FLASHKIT:?}
 command -v tmux >/dev/null || { echo "tmux missing (scripts/deps.sh installs it)"; exit 1; }
 command -v kconfig-mconf >/dev/null || { echo "kconfig-mconf missing (scripts/deps.sh installs kconfig-frontends)"; exit 1; }
@@ -11,9 +12,6 @@ sock="fk-menu-$$"
 T() { tmux -L "$sock" -f /dev/null "$@"; }
 cleanup() { T kill-server 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-pass=0
-fail() { echo "FAIL: $*"; echo "--- screen:"; T capture-pane -p 2>/dev/null || true; exit 1; }
-ok() { pass=$((pass + 1)); }
 
 # Waits until the screen shows TEXT (mconf draws asynchronously; generous
 # for a loaded machine running the suite in parallel).
@@ -22,7 +20,7 @@ wait_for() {
     if T capture-pane -p 2>/dev/null | grep -qF -- "$1"; then return 0; fi
     sleep 0.1
   done
-  fail "screen never showed '$1'"
+  die "screen never showed '$1'"
 }
 keys() { T send-keys "$@"; sleep 0.15; }
 start_menu() {
@@ -31,10 +29,10 @@ start_menu() {
 }
 wait_exit() {
   for _ in $(seq 1 300); do [[ -s $work/status ]] && break; sleep 0.1; done
-  [[ -s $work/status ]] || fail "menuconfig did not exit"
+  [[ -s $work/status ]] || die "menuconfig did not exit"
   T capture-pane -p > "$work/screen" 2>/dev/null || true
   T kill-server 2>/dev/null || true
-  [[ $(cat "$work/status") == 0 ]] || { cat "$work/err"; fail "menuconfig exit status $(cat "$work/status")"; }
+  [[ $(cat "$work/status") == 0 ]] || { cat "$work/err"; die "menuconfig exit status $(cat "$work/status")"; }
 }
 
 cd "$work"
@@ -57,8 +55,8 @@ keys Escape Escape                          # back to the main menu
 wait_for "Partition Table  --->"
 keys Down Enter                             # Partition Table
 wait_for "Partition Table (Single factory app, no OTA)"
-T capture-pane -p | grep -qF "APP1 partition offset" && ok || fail "APP1 partition offset not shown on 2MB+ single app"
-T capture-pane -p | grep -qF "Support to setup partition parameter of APP2" && fail "APP2 option shown for single app"
+T capture-pane -p | grep -qF "APP1 partition offset" && ok || die "APP1 partition offset not shown on 2MB+ single app"
+T capture-pane -p | grep -qF "Support to setup partition parameter of APP2" && die "APP2 option shown for single app"
 keys Enter                                  # the choice
 wait_for "Custom partition table CSV"
 keys Down Enter                             # Factory app, two OTA definitions
@@ -66,7 +64,7 @@ wait_for "Partition Table (Factory app, two OTA definitions)"
 wait_for "Support to setup partition parameter of APP2"
 for t in "(0x10000) App1 offset address" "(0xF0000) App1 size by bytes" "(0x80000) App2 offset address" \
          "(0x70000) App2 size by bytes" "(0x8000) Partition table offset address at flash"; do
-  T capture-pane -p | grep -qF -- "$t" && ok || fail "'$t' not shown"
+  T capture-pane -p | grep -qF -- "$t" && ok || die "'$t' not shown"
 done
 keys Escape Escape
 wait_for "Serial flasher config"
@@ -74,18 +72,18 @@ keys Escape Escape                          # leave: save dialog
 wait_for "Do you wish to save your new configuration"
 keys Enter                                  # < Yes >
 wait_exit
-grep -qx 'CONFIG_ESPTOOLPY_FLASHSIZE_1MB=y' p/sdkconfig && ok || fail "1MB not saved"
-grep -qx 'CONFIG_PARTITION_TABLE_TWO_OTA=y' p/sdkconfig && ok || fail "two OTA not saved"
-grep -qx 'CONFIG_APP2_SUPPORT=y' p/sdkconfig && ok || fail "APP2_SUPPORT not saved"
-grep -qx 'CONFIG_APP2_OFFSET=0x80000' p/sdkconfig && ok || fail "APP2_OFFSET not saved"
-grep -qx 'CONFIG_PARTITION_TABLE_FILENAME="partitions_two_ota.1MB.csv"' p/sdkconfig && ok || fail "derived file name"
-grep -qx 'CONFIG_FLASHKIT_DEMO_APP=y' p/sdkconfig && ok || fail "flashkit options lost"
-grep -q 'wrote sdkconfig' "$work/screen" && ok || fail "no 'wrote sdkconfig' line"
+grep -qx 'CONFIG_ESPTOOLPY_FLASHSIZE_1MB=y' p/sdkconfig && ok || die "1MB not saved"
+grep -qx 'CONFIG_PARTITION_TABLE_TWO_OTA=y' p/sdkconfig && ok || die "two OTA not saved"
+grep -qx 'CONFIG_APP2_SUPPORT=y' p/sdkconfig && ok || die "APP2_SUPPORT not saved"
+grep -qx 'CONFIG_APP2_OFFSET=0x80000' p/sdkconfig && ok || die "APP2_OFFSET not saved"
+grep -qx 'CONFIG_PARTITION_TABLE_FILENAME="partitions_two_ota.1MB.csv"' p/sdkconfig && ok || die "derived file name"
+grep -qx 'CONFIG_FLASHKIT_DEMO_APP=y' p/sdkconfig && ok || die "flashkit options lost"
+grep -q 'wrote sdkconfig' "$work/screen" && ok || die "no 'wrote sdkconfig' line"
 # The 2MB-sized APP1 value the user kept is now wrong for 1 MB: build says so.
-if (cd p && "$F" build > ../b.out 2> ../b.err); then fail "build accepted APP1_SIZE 0xF0000 on 1MB two OTA"; fi
+if (cd p && "$F" build > ../b.out 2> ../b.err); then die "build accepted APP1_SIZE 0xF0000 on 1MB two OTA"; fi
 grep -q 'CONFIG_APP1_SIZE=0xF0000 but built-in partitions_two_ota.1MB.csv:6 ota_0 is 0x70000 bytes' b.err && ok \
-  || { cat b.err; fail "APP1 size disagreement not reported"; }
-[[ ! -e p/build ]] && ok || fail "build wrote files despite the disagreement"
+  || { cat b.err; die "APP1 size disagreement not reported"; }
+[[ ! -e p/build ]] && ok || die "build wrote files despite the disagreement"
 
 # 2. Fix it in the menu: App1 size 0x70000 (typed into the hex input box).
 start_menu "$work/p"
@@ -104,11 +102,11 @@ keys Escape Escape
 wait_for "Do you wish to save your new configuration"
 keys Enter
 wait_exit
-grep -qx 'CONFIG_APP1_SIZE=0x70000' p/sdkconfig && ok || fail "App1 size not saved"
-(cd p && "$F" build > ../b.out 2> ../b.err) || { cat b.err; fail "build after the fix"; }
-grep -qx '0xd000 ota_data_initial.bin' p/build/flash_args && ok || fail "otadata not in flash_args"
-grep -qx '0x80000 app2.bin' p/build/flash_args && ok || fail "App2 (demo app linked for ota_1) not in flash_args"
-[[ $(stat -c %s p/build/ota_data_initial.bin) == 8192 ]] && ok || fail "otadata size"
+grep -qx 'CONFIG_APP1_SIZE=0x70000' p/sdkconfig && ok || die "App1 size not saved"
+(cd p && "$F" build > ../b.out 2> ../b.err) || { cat b.err; die "build after the fix"; }
+grep -qx '0xd000 ota_data_initial.bin' p/build/flash_args && ok || die "otadata not in flash_args"
+grep -qx '0x80000 app2.bin' p/build/flash_args && ok || die "App2 (demo app linked for ota_1) not in flash_args"
+[[ $(stat -c %s p/build/ota_data_initial.bin) == 8192 ]] && ok || die "otadata size"
 
 # 3. Leaving without saving changes nothing.
 cp p/sdkconfig kept
@@ -126,11 +124,11 @@ keys Escape Escape
 wait_for "Do you wish to save your new configuration"
 keys Right Enter                            # < No >
 wait_exit
-cmp -s kept p/sdkconfig && ok || fail "sdkconfig changed although not saved"
+cmp -s kept p/sdkconfig && ok || die "sdkconfig changed although not saved"
 
 # 4. Not a terminal: a clear refusal.
-if (cd p && "$F" menuconfig < /dev/null > /dev/null 2> mc.err); then fail "menuconfig ran without a terminal"; fi
-grep -q 'needs a terminal' p/mc.err && ok || fail "no terminal message"
-"$F" menuconfig --help | grep -q 'usage: flashkit menuconfig' && ok || fail "--help"
+if (cd p && "$F" menuconfig < /dev/null > /dev/null 2> mc.err); then die "menuconfig ran without a terminal"; fi
+grep -q 'needs a terminal' p/mc.err && ok || die "no terminal message"
+"$F" menuconfig --help | grep -q 'usage: flashkit menuconfig' && ok || die "--help"
 
-echo "project_menuconfig: $pass passed, 0 failed"
+finish project_menuconfig
