@@ -4,6 +4,13 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 MAKEFLAGS  += --no-print-directory
+.DEFAULT_GOAL := all
+
+# Optional parts (install, fuzz, target tests) each add their own targets in
+# mk/*.mk and may append to TEST_EXTRA (run last by `make test`) and CLEAN_EXTRA.
+TEST_EXTRA  :=
+CLEAN_EXTRA :=
+-include mk/*.mk
 
 .PHONY: all build deps test test-fast test-asan test-powerloss lx106 demo bench clean
 
@@ -18,7 +25,7 @@ build:
 
 # The whole suite: the core built for the ESP8266 (lx106), every ctest in a
 # normal build, then every ctest again under ASan+UBSan.
-test: deps build lx106 test-fast test-asan
+test: deps build lx106 test-fast test-asan $(TEST_EXTRA)
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE full
@@ -43,4 +50,5 @@ bench: build
 	@scripts/bench.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(CLEAN_EXTRA)
+
