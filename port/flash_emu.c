@@ -1,4 +1,5 @@
 #include "flash_emu.h"
+#include "flash_timing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,7 @@ static esp_err_t emu_read(fk_flash_t *flash, uint32_t addr, void *dst, size_t le
     memcpy(dst, emu->mem + addr, len);
     emu->st.reads++;
     emu->st.bytes_read += len;
+    emu->st.read_ns += fk_esp8266_read_ns(len);
     return ESP_OK;
 }
 
@@ -73,6 +75,7 @@ static esp_err_t emu_write(fk_flash_t *flash, uint32_t addr, const void *src, si
     for (size_t i = 0; i < len; i++) emu->mem[addr + i] &= s[i];
     emu->st.writes++;
     emu->st.bytes_written += len;
+    emu->st.write_ns += fk_esp8266_write_ns(len);
     for (uint32_t sec = addr / FK_SECTOR_SIZE; len && sec <= (addr + len - 1) / FK_SECTOR_SIZE; sec++)
         emu->sector_writes[sec]++;
     return ESP_OK;
@@ -96,6 +99,7 @@ static esp_err_t emu_erase(fk_flash_t *flash, uint32_t addr)
     }
     memset(emu->mem + addr, 0xFF, FK_SECTOR_SIZE);
     emu->st.erases++;
+    emu->st.erase_ns += FK_ESP8266_ERASE_NS;
     emu->sector_erases[addr / FK_SECTOR_SIZE]++;
     return ESP_OK;
 }
@@ -208,6 +212,11 @@ void fk_emu_reset_stats(fk_emu_t *emu)
     memset(&emu->st, 0, sizeof emu->st);
     memset(emu->sector_erases, 0, sectors * sizeof(uint32_t));
     memset(emu->sector_writes, 0, sectors * sizeof(uint32_t));
+}
+
+uint64_t fk_emu_device_ns(const fk_emu_t *emu)
+{
+    return emu->st.read_ns + emu->st.write_ns + emu->st.erase_ns;
 }
 
 int fk_emu_load(fk_emu_t *emu, uint32_t addr, const void *data, uint32_t len)

@@ -28,6 +28,9 @@ typedef struct {
     uint64_t erases;
     uint64_t nor_violations;
     uint64_t ops; /* writes + erases, the numbering used by cut_at */
+    /* Modelled time the same operations take on an ESP8266 (flash_timing.h),
+     * in nanoseconds: what a device would feel, unlike host time. */
+    uint64_t read_ns, write_ns, erase_ns;
 } fk_emu_stats_t;
 
 typedef struct fk_emu {
@@ -58,6 +61,8 @@ void fk_emu_set_cut(fk_emu_t *emu, uint64_t n, fk_cut_mode_t mode, uint32_t seed
 /* Restore power: disarms the cut and lets operations run again. */
 void fk_emu_power_on(fk_emu_t *emu);
 void fk_emu_reset_stats(fk_emu_t *emu);
+/* read_ns + write_ns + erase_ns */
+uint64_t fk_emu_device_ns(const fk_emu_t *emu);
 
 /* Load bytes as if flashed by a programmer: erase the covered sectors' bytes
  * and copy (no counting, no NOR check). Used to assemble device images. */
