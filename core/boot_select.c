@@ -1,20 +1,9 @@
 #include "boot_select.h"
 
 #include <string.h>
-#include "esp_image_format.h"
-#include "esp_ota_ops.h"
-
-static uint32_t running_addr;
-
-void fk_boot_set_running(uint32_t flash_addr)
-{
-    running_addr = flash_addr;
-}
-
-uint32_t fk_boot_running_addr(void)
-{
-    return running_addr;
-}
+#include "fk_ota_config.h"
+#include "fk_rollback.h"
+#include "fk_secure_version.h"
 
 void fk_boot_layout(const fk_ptable_t *t, fk_boot_layout_t *l)
 {
@@ -131,7 +120,7 @@ void fk_boot_select(fk_flash_t *flash, const fk_boot_layout_t *l, fk_boot_select
     }
     /* The bootloader computes in a signed int: seq 0 becomes the factory
      * index, huge values a negative index that matches no slot. */
-    int idx = (int)(sel->otadata.seq - 1u) % l->app_count;
+    int idx = fk_otadata_boot_index(sel->otadata.seq, (uint32_t)l->app_count);
     sel->index = idx;
     char name[12];
     at = put_str(sel->why, sizeof sel->why, at, ": ");
@@ -157,15 +146,10 @@ int fk_boot_try_order(const fk_boot_layout_t *l, int start, int order[FK_BOOT_MA
     return add_try(l, FK_BOOT_TEST_INDEX, order, n);
 }
 
-/* One image at a time: too large for an ESP8266 stack. */
-static fk_image_info_t boot_info;
-
 static esp_err_t default_check(void *ctx, const esp_partition_t *p, char *why, size_t len)
 {
-    fk_flash_t *flash = ctx;
-    esp_err_t err = fk_image_verify(flash, p->address, p->size, fk_ota_image_checks(), &boot_info);
-    if (err != ESP_OK) put_str(why, len, 0, boot_info.reason[0] ? boot_info.reason : esp_err_to_name(err));
-    return err;
+    (void)ctx;
+    return fk_ota_check_image(p, why, len);
 }
 
 /* Copy mode: ota_1 sector by sector into ota_0, then otadata erased, so
@@ -187,41 +171,117 @@ static esp_err_t copy_slot1(fk_flash_t *flash, const fk_boot_layout_t *l)
     return fk_flash_erase_range(flash, l->otadata->address, l->otadata->size);
 }
 
-esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
-                      fk_boot_result_t *r)
+/* The selection with ESP-IDF's otadata states (rollback.md §4.1, §4.4). It
+ * writes otadata: PENDING_VERIFY entries become ABORTED, the active NEW one
+ * PENDING_VERIFY; with anti-rollback a VALID active app raises the counter. */
+static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
 {
-    return fk_boot_run_opts(flash, t, NULL, check, ctx, r);
+    const fk_boot_layout_t *l = &r->layout;
+    fk_boot_selection_t *sel = &r->sel;
+    const fk_ota_config_t *cfg = fk_ota_config();
+    uint32_t addr = l->otadata->address, n = (uint32_t)l->app_count;
+    fk_ota_select_t s[2];
+    esp_err_t err = fk_otadata_read(flash, addr, s);
+    if (err != ESP_OK) return err;
+    err = fk_rb_abort_pending(flash, addr, s, &r->aborted);
+    if (err != ESP_OK) return err;
+    r->active_entry = -1;
+    r->initial = false;
+    size_t at = put_str(sel->why, sizeof sel->why, 0, r->aborted ? "rollback: unconfirmed app aborted; " : "rollback: ");
+    if (cfg->anti_rollback) {
+        if (fk_rb_initial(s)) {
+            r->initial = true;
+            sel->index = FK_BOOT_FACTORY_INDEX;
+            put_str(sel->why, sizeof sel->why, at, "otadata initial: factory index");
+            return ESP_OK;
+        }
+        bool ok[2];
+        for (int i = 0; i < 2; i++) {
+            const esp_partition_t *p =
+                n ? fk_boot_index_partition(l, fk_otadata_boot_index(s[i].seq, n)) : NULL;
+            ok[i] = fk_rb_entry_valid(&s[i]) && p && fk_secure_version_ok(p);
+        }
+        r->active_entry = ok[0] && ok[1] ? (s[0].seq >= s[1].seq ? 0 : 1) : ok[0] ? 0 : ok[1] ? 1 : -1;
+        if (r->active_entry < 0) {
+            sel->index = FK_BOOT_FACTORY_INDEX;
+            put_str(sel->why, sizeof sel->why, at, "no entry with a valid app of a high enough secure_version: factory index");
+            return ESP_OK;
+        }
+    } else if ((fk_rb_entry_invalid(&s[0]) && fk_rb_entry_invalid(&s[1])) || n == 0) {
+        r->initial = !l->factory && fk_rb_initial(s);
+        sel->index = l->factory ? FK_BOOT_FACTORY_INDEX : 0;
+        put_str(sel->why, sizeof sel->why, at,
+                l->factory ? "no usable entry: factory" : "no usable entry, no factory app: ota_0");
+        return ESP_OK;
+    } else {
+        r->active_entry = fk_rb_active(s);
+        if (r->active_entry < 0) {
+            sel->index = FK_BOOT_FACTORY_INDEX;
+            put_str(sel->why, sizeof sel->why, at, "no valid entry: factory index");
+            return ESP_OK;
+        }
+    }
+    fk_ota_select_t *e = &s[r->active_entry];
+    sel->index = fk_otadata_boot_index(e->seq, n);
+    char nb[12];
+    const char *st = fk_ota_state_name(fk_ota_select_state(e));
+    at = put_str(sel->why, sizeof sel->why, at, r->active_entry ? "entry B seq " : "entry A seq ");
+    at = put_num(sel->why, sizeof sel->why, at, e->seq, false);
+    at = put_str(sel->why, sizeof sel->why, at, " ");
+    at = put_str(sel->why, sizeof sel->why, at, st ? st : "(other state)");
+    if (fk_ota_select_state(e) == ESP_OTA_IMG_NEW) {
+        err = fk_rb_set_state(flash, addr, s, r->active_entry, ESP_OTA_IMG_PENDING_VERIFY);
+        if (err != ESP_OK) return err;
+        r->pending = true;
+        at = put_str(sel->why, sizeof sel->why, at, " -> PENDING_VERIFY");
+    } else if (cfg->anti_rollback && fk_ota_select_state(e) == ESP_OTA_IMG_VALID) {
+        const esp_partition_t *p = fk_boot_index_partition(l, sel->index);
+        if (p) fk_secure_version_raise_to(p);
+    }
+    at = put_str(sel->why, sizeof sel->why, at, ": ");
+    put_str(sel->why, sizeof sel->why, at, fk_boot_index_name(sel->index, nb, sizeof nb));
+    return ESP_OK;
 }
 
-esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts_t *opts,
-                           fk_boot_check_fn check, void *ctx, fk_boot_result_t *r)
+static esp_err_t choose(fk_flash_t *flash, fk_boot_result_t *r)
+{
+    fk_boot_select(flash, &r->layout, &r->sel);
+    r->rollback = fk_ota_config()->rollback;
+    if (!r->rollback || !r->sel.otadata_read) return ESP_OK;
+    return rb_select(flash, r);
+}
+
+esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts_t *opts, fk_boot_check_fn check,
+                     void *ctx, fk_boot_result_t *r)
 {
     static const fk_boot_opts_t none;
     if (!opts) opts = &none;
     memset(r, 0, sizeof *r);
     r->booted_index = FK_BOOT_INVALID_INDEX;
-    running_addr = 0;
+    r->active_entry = -1;
+    r->efuse_before = esp_efuse_read_secure_version();
     if (!check) {
         check = default_check;
-        ctx = flash;
+        ctx = NULL;
     }
     fk_boot_layout(t, &r->layout);
-    fk_boot_select(flash, &r->layout, &r->sel);
+    esp_err_t err = choose(flash, r);
+    if (err != ESP_OK) return err;
     if (opts->factory_reset) {
         for (int i = 0; i < opts->nreset && i < FK_BOOT_MAX_RESET; i++) {
             const esp_partition_t *p = opts->reset_parts[i];
             if (!p || p->type != ESP_PARTITION_TYPE_DATA) continue;
-            esp_err_t err = fk_flash_erase_range(flash, p->address, p->size);
+            err = fk_flash_erase_range(flash, p->address, p->size);
             if (err != ESP_OK) return err;
             r->erased++;
         }
         if (opts->reset_otadata && r->layout.otadata) {
-            esp_err_t err = fk_flash_erase_range(flash, r->layout.otadata->address, r->layout.otadata->size);
+            err = fk_flash_erase_range(flash, r->layout.otadata->address, r->layout.otadata->size);
             if (err != ESP_OK) return err;
             r->erased++;
         }
         put_str(r->note, sizeof r->note, 0, "factory reset: data erased, selection made again");
-        fk_boot_select(flash, &r->layout, &r->sel);
+        if ((err = choose(flash, r)) != ESP_OK) return err;
     }
     if (opts->app_test) {
         if (opts->app_test_in_ota1) {
@@ -238,7 +298,7 @@ esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boo
     if (opts->copy_app && r->sel.index == 1 && r->layout.ota[0] && r->layout.ota[1] && r->layout.otadata) {
         char why[64];
         if (check(ctx, r->layout.ota[1], why, sizeof why) == ESP_OK) {
-            esp_err_t err = copy_slot1(flash, &r->layout);
+            err = copy_slot1(flash, &r->layout);
             if (err != ESP_OK) return err;
             r->copied = true;
             r->sel.index = 0;
@@ -247,20 +307,49 @@ esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boo
             put_str(r->note, sizeof r->note, 0, "copy mode: ota_1 does not verify, not copied");
         }
     }
+    bool anti = r->rollback && fk_ota_config()->anti_rollback;
     int order[FK_BOOT_MAX_TRIES];
     int n = fk_boot_try_order(&r->layout, r->sel.index, order);
     for (int i = 0; i < n; i++) {
         const esp_partition_t *p = fk_boot_index_partition(&r->layout, order[i]);
         r->tries[i].index = order[i];
         r->tries[i].part = p;
-        r->tries[i].result = check(ctx, p, r->tries[i].reason, sizeof r->tries[i].reason);
         r->ntries = i + 1;
-        if (r->tries[i].result == ESP_OK) {
-            r->booted = p;
-            r->booted_index = order[i];
-            running_addr = p->address;
-            return ESP_OK;
+        if (anti && !fk_secure_version_ok(p)) {
+            r->tries[i].result = ESP_ERR_OTA_SMALL_SEC_VER;
+            put_str(r->tries[i].reason, sizeof r->tries[i].reason, 0,
+                    "secure_version below the eFuse counter (or no app descriptor)");
+            continue;
         }
+        r->tries[i].result = check(ctx, p, r->tries[i].reason, sizeof r->tries[i].reason);
+        if (r->tries[i].result != ESP_OK) continue;
+        r->booted = p;
+        r->booted_index = order[i];
+        /* §4.3: a first boot with nothing usable in otadata records the slot. */
+        if (r->initial && order[i] >= 0 && r->layout.otadata) {
+            err = fk_rb_write_initial(flash, r->layout.otadata->address, (uint32_t)order[i]);
+            if (err != ESP_OK) return err;
+            r->initial_written = true;
+            if (anti) fk_secure_version_raise_to(p);
+        }
+        r->efuse_after = esp_efuse_read_secure_version();
+        return ESP_OK;
     }
+    r->efuse_after = esp_efuse_read_secure_version();
     return ESP_ERR_NOT_FOUND;
+}
+
+esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts_t *opts,
+                           fk_boot_check_fn check, void *ctx, fk_boot_result_t *r)
+{
+    fk_app_start(NULL);
+    esp_err_t err = fk_boot_go(flash, t, opts, check, ctx, r);
+    if (err == ESP_OK) fk_app_start(r->booted);
+    return err;
+}
+
+esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
+                      fk_boot_result_t *r)
+{
+    return fk_boot_run_opts(flash, t, NULL, check, ctx, r);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include "esp_err.h"
 #include "esp_partition.h"
+#include "fk_app_start.h"
+#include "fk_ota_config.h"
 #include "otadata.h"
 
 /* Indices as the bootloader numbers them: 0..15 = OTA slots. */
@@ -45,7 +47,7 @@ void fk_boot_select(fk_flash_t *flash, const fk_boot_layout_t *l, fk_boot_select
 int fk_boot_try_order(const fk_boot_layout_t *l, int start, int order[FK_BOOT_MAX_TRIES]);
 
 /* Checks an image before booting it: ESP_OK or an error with the reason. */
-typedef esp_err_t (*fk_boot_check_fn)(void *ctx, const esp_partition_t *part, char *why, size_t len);
+typedef fk_image_check_fn fk_boot_check_fn;
 
 typedef struct {
     fk_boot_layout_t layout;
@@ -62,6 +64,14 @@ typedef struct {
     int erased;  /* partitions erased by a factory reset */
     bool copied; /* copy mode moved ota_1 into ota_0 */
     char note[96]; /* what the options did */
+    /* With rollback (fk_ota_config()->rollback; rollback.md §4): */
+    bool rollback;
+    unsigned aborted;     /* bit i: entry i was PENDING_VERIFY and is now ABORTED */
+    int active_entry;     /* the entry that decided, -1 none */
+    bool pending;         /* the active entry went NEW -> PENDING_VERIFY */
+    bool initial;         /* nothing usable in otadata and no factory: the first boot */
+    bool initial_written; /* ... and sector 0 now names the booted slot, VALID */
+    uint32_t efuse_before, efuse_after; /* anti-rollback counter around the boot */
 } fk_boot_result_t;
 
 /* Bootloader build options and the GPIOs held at reset (spec ota.md §5, §7). */
@@ -76,22 +86,24 @@ typedef struct {
     bool copy_app;        /* CONFIG_ESP8266_BOOT_COPY_APP: slot 1 is copied to slot 0 */
 } fk_boot_opts_t;
 
-/* The whole bootloader on an already loaded table. check = NULL verifies
- * with fk_image_verify and the module's image checks (esp_ota_ops.h). On
- * success the booted partition becomes the "running" one (below). Returns
- * ESP_OK, or ESP_ERR_NOT_FOUND when nothing is bootable. */
-esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
-                      fk_boot_result_t *r);
-/* Same with options (NULL = none). A flash error while the bootloader
- * writes (factory reset, copy mode) is returned as is: the boot stopped. In
- * copy mode flashkit verifies ota_1 before copying it over ota_0 (the SDK
- * copies unchecked); an invalid ota_1 falls back as usual. */
+/* The whole bootloader on an already loaded table (MCUboot's boot_go):
+ * the choice, the writes the bootloader itself makes (factory reset, copy
+ * mode, rollback states, the eFuse counter), and which image verified. It
+ * starts nothing: the caller starts r->booted (boot_start.h). check = NULL
+ * verifies as fk_ota_check_image (the configured image checks); with
+ * anti-rollback an image below the eFuse counter is skipped. Returns ESP_OK,
+ * ESP_ERR_NOT_FOUND when nothing is bootable, or a flash error while the
+ * bootloader writes (the boot stopped). In copy mode flashkit verifies ota_1
+ * before copying it over ota_0 (the SDK copies unchecked); an invalid ota_1
+ * falls back as usual. opts NULL = none. */
+esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts_t *opts, fk_boot_check_fn check,
+                     void *ctx, fk_boot_result_t *r);
+
+/* The bootloader's main: fk_boot_go, then the booted app starts
+ * (fk_app_start; nothing runs when nothing booted). */
 esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts_t *opts,
                            fk_boot_check_fn check, void *ctx, fk_boot_result_t *r);
-
-/* flashkit extension: what esp_ota_get_running_partition() reports - the
- * flash address the app runs from (the SDK finds it from the cache mapping). */
-void fk_boot_set_running(uint32_t flash_addr);
-uint32_t fk_boot_running_addr(void); /* 0 = nothing running */
+esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
+                      fk_boot_result_t *r);
 
 #endif

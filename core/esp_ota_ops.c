@@ -2,9 +2,9 @@
 
 #include <stdbool.h>
 #include <string.h>
-#include "boot_select.h"
 #include "esp_image_format.h"
 #include "fk_hash.h"
+#include "fk_le.h"
 #include "otadata.h"
 
 /* The SHA-256 of an incoming image is computed while it arrives, from the
@@ -34,27 +34,9 @@ typedef struct {
 
 static ota_handle_t handles[FK_OTA_MAX_HANDLES];
 static esp_ota_handle_t last_id;
-static unsigned image_checks = FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH;
 static char last_error[200];
 /* Too large for an ESP8266 task stack; updates are not re-entrant anyway. */
 static fk_image_info_t info;
-
-static bool copy_app;
-
-void fk_ota_set_copy_app(bool on)
-{
-    copy_app = on;
-}
-
-void fk_ota_set_image_checks(unsigned checks)
-{
-    image_checks = checks;
-}
-
-unsigned fk_ota_image_checks(void)
-{
-    return image_checks;
-}
 
 const char *fk_ota_last_error(void)
 {
@@ -110,7 +92,7 @@ uint8_t get_ota_partition_count(void)
 
 const esp_partition_t *esp_ota_get_running_partition(void)
 {
-    uint32_t addr = fk_boot_running_addr();
+    uint32_t addr = fk_app_running_addr();
     if (!addr) return NULL;
     const esp_partition_t *found = NULL;
     esp_partition_iterator_t it = esp_partition_find(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, NULL);
@@ -137,11 +119,6 @@ static bool is_ota_app(const esp_partition_t *p)
            p->subtype < ESP_PARTITION_SUBTYPE_APP_OTA_MAX;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Feeds bytes at stream offset st->pos. */
 static void stream_feed(ota_stream_t *st, const uint8_t *d, size_t n)
 {
@@ -159,7 +136,7 @@ static void stream_feed(ota_stream_t *st, const uint8_t *d, size_t n)
                 if (st->nsegs > ESP_IMAGE_MAX_SEGMENTS) st->bad = true;
                 if (st->nsegs == 0) st->L = (ESP_IMAGE_HEADER_LEN_ESP8266 + 16u) & ~15u;
             } else if (st->pos >= ESP_IMAGE_HEADER_LEN_ESP8266 && st->have == 8) {
-                uint32_t len = rd32(st->buf + 4);
+                uint32_t len = fk_le32(st->buf + 4);
                 st->have = 0;
                 if (len % 4 || len > ESP_IMAGE_MAX_PART_SIZE) {
                     st->bad = true;
@@ -205,6 +182,15 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
         set_error("refusing to overwrite the running app's partition at ", p->address, "");
         return ESP_ERR_OTA_PARTITION_CONFLICT;
     }
+    if (fk_ota_config()->rollback) {
+        esp_ota_img_states_t st;
+        if (esp_ota_get_state_partition(esp_ota_get_running_partition(), &st) == ESP_OK &&
+            st == ESP_OTA_IMG_PENDING_VERIFY) {
+            err_put(0, "the running app has not confirmed itself (PENDING_VERIFY): "
+                       "esp_ota_mark_app_valid_cancel_rollback() first");
+            return ESP_ERR_OTA_ROLLBACK_INVALID_STATE;
+        }
+    }
     if (image_size != 0 && image_size != OTA_SIZE_UNKNOWN && image_size > p->size) {
         set_error("image size does not fit the slot of ", p->size, " bytes");
         return ESP_ERR_INVALID_SIZE;
@@ -215,6 +201,9 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
         handles[i] = (ota_handle_t){.id = last_id, .part = p};
         fk_sha256_start(&handles[i].st.sha);
         *out_handle = last_id;
+        /* ESP-IDF does this after erasing the slot; flashkit erases lazily,
+         * so before the first byte: the old contents are given up here. */
+        if (fk_ota_config()->rollback) esp_ota_invalidate_inactive_ota_data_slot();
         return ESP_OK;
     }
     return ESP_ERR_NO_MEM;
@@ -251,7 +240,7 @@ esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size)
     }
     uint32_t from = h->wrote;
     h->wrote = end;
-    if (image_checks & FK_IMAGE_CHECK_HASH) return stream_readback(h, from, (uint32_t)size);
+    if (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH) return stream_readback(h, from, (uint32_t)size);
     return ESP_OK;
 }
 
@@ -286,7 +275,7 @@ static esp_err_t verify_slot(const esp_partition_t *p, unsigned checks)
 static esp_err_t check_streamed_hash(const esp_partition_t *part, uint32_t stream_L, const uint8_t digest[32])
 {
     uint32_t L = info.checksum_offs + 1;
-    if (L != stream_L) return verify_slot(part, image_checks); /* the stream lost track: hash again */
+    if (L != stream_L) return verify_slot(part, fk_ota_image_checks()); /* the stream lost track: hash again */
     uint8_t stored[ESP_IMAGE_HASH_LEN];
     esp_err_t err = fk_flash_read(part->flash, part->address + L, stored, sizeof stored);
     if (err != ESP_OK) {
@@ -306,18 +295,18 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     if (!h) return ESP_ERR_NOT_FOUND;
     const esp_partition_t *part = h->part;
     const uint32_t wrote = h->wrote, stream_L = h->st.L;
-    bool streamed = (image_checks & FK_IMAGE_CHECK_HASH) && !h->st.bad && h->st.L && h->st.pos >= h->st.L;
+    bool streamed = (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH) && !h->st.bad && h->st.L && h->st.pos >= h->st.L;
     uint8_t digest[32];
     fk_sha256_finish(&h->st.sha, digest);
     h->id = 0;
     if (wrote == 0) return ESP_ERR_INVALID_ARG;
-    esp_err_t err = verify_slot(part, streamed ? image_checks & ~FK_IMAGE_CHECK_HASH : image_checks);
+    esp_err_t err = verify_slot(part, streamed ? fk_ota_image_checks() & ~FK_IMAGE_CHECK_HASH : fk_ota_image_checks());
     if (err != ESP_OK && err != ESP_ERR_OTA_VALIDATE_FAILED) return err;
     /* Lazy erase leaves older data past the new image: an image that needs
      * bytes beyond what was written was not fully received, whatever those
      * bytes happen to be. */
     uint32_t need = info.image_len > info.data_end ? info.image_len : info.data_end;
-    if (err == ESP_OK && (image_checks & FK_IMAGE_CHECK_HASH)) need = info.checksum_offs + 1 + ESP_IMAGE_HASH_LEN;
+    if (err == ESP_OK && (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH)) need = info.checksum_offs + 1 + ESP_IMAGE_HASH_LEN;
     if (info.nsegs) {
         /* Verification may stop at a segment header read from flash past the
          * data: that too means the stream ended early. */
@@ -337,26 +326,73 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     if (err != ESP_OK) return err;
     if (streamed && (err = check_streamed_hash(part, stream_L, digest)) != ESP_OK) return err;
     /* The reason goes straight into the module's error text. */
-    if (!copy_app && fk_image_check_slot(&info, part->address, part->size, last_error, sizeof last_error) != ESP_OK)
+    if (!fk_ota_config()->copy_app && fk_image_check_slot(&info, part->address, part->size, last_error, sizeof last_error) != ESP_OK)
         return ESP_ERR_OTA_VALIDATE_FAILED;
     return ESP_OK;
+}
+
+static const esp_partition_t *otadata_partition(void)
+{
+    return esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
+}
+
+static const esp_partition_t *ota_slot(uint32_t slot)
+{
+    return slot < FK_OTA_MAX_SLOTS
+               ? esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(slot), NULL)
+               : NULL;
+}
+
+/* The image a call is about to select: the configured check. */
+static esp_err_t check_target(const esp_partition_t *p)
+{
+    if (!fk_ota_config()->check) return verify_slot(p, fk_ota_image_checks());
+    char why[96];
+    if (fk_ota_check_image(p, why, sizeof why) == ESP_OK) return ESP_OK;
+    err_put(err_put(0, "image invalid: "), why);
+    return ESP_ERR_OTA_VALIDATE_FAILED;
+}
+
+static bool image_ok(const esp_partition_t *p)
+{
+    char why[96];
+    return p && fk_ota_check_image(p, why, sizeof why) == ESP_OK;
 }
 
 esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
 {
     last_error[0] = 0;
     if (!partition || !partition->flash) return ESP_ERR_INVALID_ARG;
-    esp_err_t err = verify_slot(partition, image_checks);
+    esp_err_t err = check_target(partition);
     if (err != ESP_OK) return err;
     if (partition->type != ESP_PARTITION_TYPE_APP) return ESP_ERR_INVALID_ARG;
-    const esp_partition_t *od =
-        esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
-    if (!od) return ESP_ERR_NOT_FOUND;
+    const esp_partition_t *od = otadata_partition();
     if (partition->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY)
-        return fk_otadata_set_factory(od->flash, od->address, od->size);
+        return od ? fk_otadata_set_factory(od->flash, od->address, od->size) : ESP_ERR_NOT_FOUND;
+    const fk_ota_config_t *cfg = fk_ota_config();
+    if (cfg->anti_rollback) {
+        uint32_t v;
+        err = fk_ota_image_secure_version(partition, &v);
+        if (err != ESP_OK) return err;
+        if (!esp_efuse_check_secure_version(v)) {
+            set_error("secure_version below the eFuse counter: the image is erased from ", partition->address, "");
+            err = esp_partition_erase_range(partition, 0, partition->size);
+            return err != ESP_OK ? err : ESP_ERR_OTA_SMALL_SEC_VER;
+        }
+    }
+    if (!od) return ESP_ERR_NOT_FOUND;
     /* The test partition's low nibble is 0: it selects ota_0, as in the SDK. */
-    return fk_otadata_set_slot(od->flash, od->address, od->size, get_ota_partition_count(),
-                               (uint32_t)partition->subtype & 0x0F);
+    uint32_t id = (uint32_t)partition->subtype & 0x0F, n = get_ota_partition_count();
+    if (!cfg->rollback) return fk_otadata_set_slot(od->flash, od->address, od->size, n, id);
+    if (od->size < FK_OTADATA_SIZE) return ESP_ERR_INVALID_SIZE;
+    fk_ota_select_t s[2];
+    err = fk_otadata_read(od->flash, od->address, s);
+    if (err != ESP_OK) return err;
+    fk_otadata_plan_t plan;
+    err = fk_otadata_plan_from(s, fk_rb_active(s), n, id, &plan);
+    if (err != ESP_OK) return err;
+    fk_ota_select_set_state(&plan.entry, ESP_OTA_IMG_NEW);
+    return fk_otadata_apply(od->flash, od->address, &plan);
 }
 
 static const esp_partition_t *default_boot(void)
@@ -371,12 +407,15 @@ static const esp_partition_t *default_boot(void)
 
 const esp_partition_t *esp_ota_get_boot_partition(void)
 {
-    const esp_partition_t *od =
-        esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
+    const esp_partition_t *od = otadata_partition();
     if (!od) return NULL;
     fk_ota_select_t s[2];
     if (fk_otadata_read(od->flash, od->address, s) != ESP_OK) return NULL;
     uint8_t n = get_ota_partition_count();
+    if (fk_ota_config()->rollback) {
+        int a = fk_rb_active(s);
+        return a < 0 || n == 0 ? default_boot() : ota_slot((s[a].seq - 1u) % n);
+    }
     fk_otadata_choice_t c;
     fk_otadata_choose(s, n, &c);
     if (c.state != FK_OTADATA_SLOT || n == 0) return default_boot();
@@ -405,4 +444,117 @@ esp_err_t esp_ota_get_partition_description(const esp_partition_t *partition, es
     if (partition->type != ESP_PARTITION_TYPE_APP) return ESP_ERR_NOT_SUPPORTED;
     esp_err_t err = fk_app_desc_find(partition->flash, partition->address, partition->size, app_desc);
     return err == ESP_OK ? ESP_OK : ESP_ERR_NOT_FOUND;
+}
+
+/* ---- rollback API (rollback.md §6) ---- */
+
+/* Reads otadata; NULL when the table has none or it cannot be read. */
+static const esp_partition_t *read_otadata(fk_ota_select_t s[2])
+{
+    const esp_partition_t *od = otadata_partition();
+    if (!od || od->size < FK_OTADATA_SIZE || fk_otadata_read(od->flash, od->address, s) != ESP_OK) return NULL;
+    return od;
+}
+
+static esp_err_t mark_active(bool valid)
+{
+    fk_ota_select_t s[2];
+    const esp_partition_t *od = read_otadata(s);
+    if (!od) return ESP_ERR_NOT_FOUND;
+    int a = fk_rb_active(s);
+    if (a < 0 || get_ota_partition_count() == 0) return ESP_FAIL; /* the factory app runs */
+    if (valid) {
+        if (fk_ota_select_state(&s[a]) == ESP_OTA_IMG_VALID) return ESP_OK;
+        esp_err_t err = fk_rb_set_state(od->flash, od->address, s, a, ESP_OTA_IMG_VALID);
+        if (err != ESP_OK || !fk_ota_config()->anti_rollback) return err;
+        const esp_partition_t *run = esp_ota_get_running_partition();
+        return run ? fk_secure_version_raise_to(run) : ESP_ERR_NOT_FOUND;
+    }
+    if (!esp_ota_check_rollback_is_possible()) return ESP_ERR_OTA_ROLLBACK_FAILED;
+    return fk_rb_set_state(od->flash, od->address, s, a, ESP_OTA_IMG_INVALID);
+}
+
+esp_err_t esp_ota_mark_app_valid_cancel_rollback(void)
+{
+    return mark_active(true);
+}
+
+esp_err_t esp_ota_mark_app_invalid_rollback(void)
+{
+    return mark_active(false);
+}
+
+esp_err_t esp_ota_mark_app_invalid_rollback_and_reboot(void)
+{
+    return mark_active(false);
+}
+
+bool esp_ota_check_rollback_is_possible(void)
+{
+    fk_ota_select_t s[2];
+    if (!read_otadata(s)) return false;
+    uint32_t n = get_ota_partition_count();
+    int a = fk_rb_active(s);
+    if (n == 0 || a < 0) return false;
+    const fk_ota_select_t *last = &s[1 - a];
+    bool anti = fk_ota_config()->anti_rollback;
+    if (!fk_rb_entry_valid(last)) {
+        if (anti) return false;
+        return image_ok(esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL));
+    }
+    const esp_partition_t *p = ota_slot((last->seq - 1u) % n);
+    return image_ok(p) && (!anti || fk_secure_version_ok(p));
+}
+
+esp_err_t esp_ota_get_state_partition(const esp_partition_t *partition, esp_ota_img_states_t *ota_state)
+{
+    if (!partition || !ota_state) return ESP_ERR_INVALID_ARG;
+    if (!is_ota_app(partition)) return ESP_ERR_NOT_SUPPORTED;
+    fk_ota_select_t s[2];
+    uint32_t n = get_ota_partition_count();
+    if (!read_otadata(s) || n == 0) return ESP_ERR_NOT_FOUND;
+    int i = fk_rb_entry_of_slot(s, n, (uint32_t)partition->subtype & 0x0F);
+    if (i < 0) return ESP_ERR_NOT_FOUND;
+    *ota_state = fk_ota_select_state(&s[i]);
+    return ESP_OK;
+}
+
+const esp_partition_t *esp_ota_get_last_invalid_partition(void)
+{
+    fk_ota_select_t s[2];
+    uint32_t n = get_ota_partition_count();
+    if (!read_otadata(s) || n == 0) return NULL;
+    int i = fk_rb_last_invalid(s);
+    if (i < 0) return NULL;
+    const esp_partition_t *p = ota_slot((s[i].seq - 1u) % n);
+    return image_ok(p) ? p : NULL;
+}
+
+esp_err_t esp_ota_erase_last_boot_app_partition(void)
+{
+    fk_ota_select_t s[2];
+    const esp_partition_t *od = read_otadata(s);
+    uint32_t n = get_ota_partition_count();
+    int a = od ? fk_rb_active(s) : -1;
+    if (a < 0 || n == 0) return ESP_FAIL;
+    const fk_ota_select_t *last = &s[1 - a];
+    if (last->seq == FK_OTA_SEQ_ERASED || last->crc != fk_otadata_crc(last->seq)) return ESP_FAIL;
+    const esp_partition_t *p = ota_slot((last->seq - 1u) % n);
+    const esp_partition_t *run = esp_ota_get_running_partition();
+    if (!p || !run || same_partition(p, run)) return ESP_FAIL;
+    esp_err_t err = esp_partition_erase_range(p, 0, p->size);
+    if (err != ESP_OK) return err;
+    return esp_partition_erase_range(od, (uint32_t)(1 - a) * FK_SECTOR_SIZE, FK_SECTOR_SIZE);
+}
+
+esp_err_t esp_ota_invalidate_inactive_ota_data_slot(void)
+{
+    fk_ota_select_t s[2];
+    const esp_partition_t *od = read_otadata(s);
+    if (!od) return ESP_ERR_NOT_FOUND;
+    int a = fk_rb_active(s);
+    if (a < 0 || get_ota_partition_count() == 0) return ESP_ERR_INVALID_STATE;
+    const fk_ota_select_t *other = &s[1 - a];
+    if (other->seq == FK_OTA_SEQ_ERASED && other->crc == 0xFFFFFFFFu) return ESP_OK; /* already erased */
+    return esp_partition_erase_range(od, (uint32_t)(1 - a) * FK_SECTOR_SIZE, FK_SECTOR_SIZE);
 }

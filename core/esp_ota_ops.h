@@ -10,11 +10,10 @@
 #include "esp_app_format.h"
 #include "esp_err.h"
 #include "esp_partition.h"
-
-#define ESP_ERR_OTA_BASE 0x1500
-#define ESP_ERR_OTA_PARTITION_CONFLICT (ESP_ERR_OTA_BASE + 0x01)
-#define ESP_ERR_OTA_SELECT_INFO_INVALID (ESP_ERR_OTA_BASE + 0x02)
-#define ESP_ERR_OTA_VALIDATE_FAILED (ESP_ERR_OTA_BASE + 0x03)
+#include "fk_app_start.h"
+#include "fk_ota_config.h"
+#include "fk_rollback.h"
+#include "fk_secure_version.h"
 
 #define OTA_SIZE_UNKNOWN 0xffffffffu
 
@@ -23,14 +22,12 @@ typedef uint32_t esp_ota_handle_t;
 /* Simultaneous updates (the SDK's list is unbounded; one is the normal case). */
 #ifndef FK_OTA_MAX_HANDLES
 #define FK_OTA_MAX_HANDLES 2
-/* CONFIG_ESP8266_BOOT_COPY_APP: every image is linked for ota_0 and the
- * bootloader copies it there, so esp_ota_end skips the link-address rule. */
-void fk_ota_set_copy_app(bool on);
-
 #endif
 
 /* Starts an update of `partition` (an OTA app slot other than the running
- * one). Sectors are erased lazily, just before the first write into each,
+ * one). With rollback: refused (ESP_ERR_OTA_ROLLBACK_INVALID_STATE) while the
+ * running app is PENDING_VERIFY; on success the inactive otadata entry is
+ * erased, so a half-written slot can never be rolled back to. Sectors are erased lazily, just before the first write into each,
  * so only what the image needs is erased; image_size (or 0 /
  * OTA_SIZE_UNKNOWN) only bounds the image: a size above the slot is
  * ESP_ERR_INVALID_SIZE. */
@@ -46,6 +43,8 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle);
 /* ESP-IDF: frees a handle without verifying (not in the ESP8266 SDK). */
 esp_err_t esp_ota_abort(esp_ota_handle_t handle);
 
+/* With rollback the new entry is NEW (rollback.md §5); with anti-rollback an
+ * image below the eFuse counter is erased and refused (ESP_ERR_OTA_SMALL_SEC_VER). */
 esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition);
 const esp_partition_t *esp_ota_get_boot_partition(void);
 const esp_partition_t *esp_ota_get_running_partition(void);
@@ -58,19 +57,30 @@ esp_err_t esp_ota_get_partition_description(const esp_partition_t *partition,
 /* Number of contiguous OTA slots ota_0, ota_1, ... in the table. */
 uint8_t get_ota_partition_count(void);
 
+/* ---- App rollback (ESP-IDF, rollback.md §6). Always compiled, as in
+ * ESP-IDF; only the bootloader's handling, NEW from set_boot_partition and
+ * begin's check depend on fk_ota_config()->rollback. ---- */
+
+/* The active entry becomes VALID (with anti-rollback the eFuse counter is
+ * then raised to the running app's secure_version). ESP_ERR_NOT_FOUND: no
+ * otadata; ESP_FAIL: no active entry (the factory app runs). */
+esp_err_t esp_ota_mark_app_valid_cancel_rollback(void);
+/* The active entry becomes INVALID when a rollback is possible (else
+ * ESP_ERR_OTA_ROLLBACK_FAILED, nothing written). The _and_reboot form
+ * returns ESP_OK to its caller where a device would restart: the caller
+ * restarts (the simulator boots again). */
+esp_err_t esp_ota_mark_app_invalid_rollback(void);
+esp_err_t esp_ota_mark_app_invalid_rollback_and_reboot(void);
+bool esp_ota_check_rollback_is_possible(void);
+esp_err_t esp_ota_get_state_partition(const esp_partition_t *partition, esp_ota_img_states_t *ota_state);
+const esp_partition_t *esp_ota_get_last_invalid_partition(void);
+esp_err_t esp_ota_erase_last_boot_app_partition(void);
+esp_err_t esp_ota_invalidate_inactive_ota_data_slot(void);
+
 /* ---- flashkit extensions ---- */
 
 /* Reason of the last ESP_ERR_OTA_VALIDATE_FAILED / write failure of this
  * module, e.g. "checksum mismatch ..." or the link-address message. */
 const char *fk_ota_last_error(void);
-
-/* Image checks used by esp_ota_end / set_boot_partition (FK_IMAGE_CHECK_*);
- * default: checksum and the appended SHA-256. */
-void fk_ota_set_image_checks(unsigned checks);
-unsigned fk_ota_image_checks(void);
-
-/* CONFIG_ESP8266_BOOT_COPY_APP: every image is linked for ota_0 and the
- * bootloader copies it there, so esp_ota_end skips the link-address rule. */
-void fk_ota_set_copy_app(bool on);
 
 #endif

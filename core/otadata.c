@@ -1,38 +1,29 @@
 #include "otadata.h"
 
 #include <string.h>
-#include "esp_ota_ops.h"
 #include "fk_crc32.h"
+#include "fk_le.h"
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 uint32_t fk_otadata_crc(uint32_t seq)
 {
     uint8_t b[4];
-    put_le32(b, seq);
+    fk_put_le32(b, seq);
     return fk_crc32_le(0xFFFFFFFFu, b, sizeof b);
 }
 
 void fk_ota_select_decode(const uint8_t raw[FK_OTADATA_ENTRY_SIZE], fk_ota_select_t *s)
 {
-    s->seq = le32(raw);
+    s->seq = fk_le32(raw);
     memcpy(s->label, raw + 4, FK_OTADATA_LABEL_SIZE);
-    s->crc = le32(raw + 28);
+    s->crc = fk_le32(raw + 28);
 }
 
 void fk_ota_select_encode(const fk_ota_select_t *s, uint8_t raw[FK_OTADATA_ENTRY_SIZE])
 {
-    put_le32(raw, s->seq);
+    fk_put_le32(raw, s->seq);
     memcpy(raw + 4, s->label, FK_OTADATA_LABEL_SIZE);
-    put_le32(raw + 28, s->crc);
+    fk_put_le32(raw + 28, s->crc);
 }
 
 bool fk_ota_select_erased(const fk_ota_select_t *s)
@@ -104,21 +95,28 @@ esp_err_t fk_otadata_read(fk_flash_t *flash, uint32_t part_addr, fk_ota_select_t
     return ESP_OK;
 }
 
-esp_err_t fk_otadata_plan(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t id,
-                          fk_otadata_plan_t *plan)
+int fk_otadata_boot_index(uint32_t seq, uint32_t n_slots)
+{
+    if (n_slots == 0 || n_slots > FK_OTA_MAX_SLOTS) return FK_OTADATA_NO_INDEX;
+    return (int)(seq - 1u) % (int)n_slots;
+}
+
+int fk_otadata_deciding(const fk_ota_select_t s[2])
+{
+    bool a = fk_ota_select_valid(&s[0]), b = fk_ota_select_valid(&s[1]);
+    if (a && b) return s[0].seq >= s[1].seq ? 0 : 1;
+    return a ? 0 : b ? 1 : -1;
+}
+
+esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t n_slots, uint32_t id,
+                               fk_otadata_plan_t *plan)
 {
     if (n_slots == 0 || n_slots > FK_OTA_MAX_SLOTS || id >= n_slots) return ESP_ERR_INVALID_ARG;
-    bool a = fk_ota_select_valid(&s[0]), b = fk_ota_select_valid(&s[1]);
     uint64_t seq;
-    if (a || b) {
-        uint32_t base;
-        if (a && b) {
-            base = s[0].seq > s[1].seq ? s[0].seq : s[1].seq;
-            plan->sector = s[0].seq >= s[1].seq ? 1 : 0;
-        } else {
-            base = a ? s[0].seq : s[1].seq;
-            plan->sector = a ? 1 : 0;
-        }
+    plan->erase_other = false;
+    if (active == 0 || active == 1) {
+        uint32_t base = s[active].seq;
+        plan->sector = 1 - active;
         uint32_t t = (id + 1) % n_slots;
         seq = t;
         if (seq < base) seq += ((uint64_t)base - t + n_slots - 1) / n_slots * n_slots;
@@ -129,23 +127,43 @@ esp_err_t fk_otadata_plan(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t
         plan->sector = 0;
         seq = id + 1;
     }
-    /* 0xFFFFFFFF would read as erased; four billion updates never happen
-     * through this writer, so only a forged entry gets here. */
-    if (seq >= FK_OTA_SEQ_ERASED) return ESP_ERR_OTA_SELECT_INFO_INVALID;
+    /* The bootloader takes seq - 1 as a signed int: from 0x80000001 on it
+     * reads another slot than the app computes, or the factory index, and
+     * 0xFFFFFFFF reads as erased. Continuing there would report a switch
+     * that never happens (issue 12), so the numbering starts again: the new
+     * entry gets id + 1 and the deciding one is erased after it is written.
+     * Until that erase the old entry still decides, so a power cut leaves
+     * the previous choice. */
+    if (seq >= FK_OTA_SEQ_ERASED || fk_otadata_boot_index((uint32_t)seq, n_slots) != (int)id) {
+        seq = id + 1;
+        plan->erase_other = active == 0 || active == 1;
+    }
     plan->entry = s[plan->sector];
     plan->entry.seq = (uint32_t)seq;
     plan->entry.crc = fk_otadata_crc((uint32_t)seq);
     return ESP_OK;
 }
 
-esp_err_t fk_otadata_apply(fk_flash_t *flash, uint32_t part_addr, const fk_otadata_plan_t *plan)
+esp_err_t fk_otadata_plan(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t id, fk_otadata_plan_t *plan)
 {
-    uint32_t addr = part_addr + (uint32_t)plan->sector * FK_SECTOR_SIZE;
+    return fk_otadata_plan_from(s, fk_otadata_deciding(s), n_slots, id, plan);
+}
+
+esp_err_t fk_otadata_write_entry(fk_flash_t *flash, uint32_t part_addr, int sector, const fk_ota_select_t *e)
+{
+    uint32_t addr = part_addr + (uint32_t)sector * FK_SECTOR_SIZE;
     uint8_t raw[FK_OTADATA_ENTRY_SIZE];
-    fk_ota_select_encode(&plan->entry, raw);
+    fk_ota_select_encode(e, raw);
     esp_err_t err = fk_flash_erase_range(flash, addr, FK_SECTOR_SIZE);
     if (err != ESP_OK) return err;
     return fk_flash_write(flash, addr, raw, sizeof raw);
+}
+
+esp_err_t fk_otadata_apply(fk_flash_t *flash, uint32_t part_addr, const fk_otadata_plan_t *plan)
+{
+    esp_err_t err = fk_otadata_write_entry(flash, part_addr, plan->sector, &plan->entry);
+    if (err != ESP_OK || !plan->erase_other) return err;
+    return fk_flash_erase_range(flash, part_addr + (uint32_t)(1 - plan->sector) * FK_SECTOR_SIZE, FK_SECTOR_SIZE);
 }
 
 esp_err_t fk_otadata_set_slot(fk_flash_t *flash, uint32_t part_addr, uint32_t part_size,

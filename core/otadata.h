@@ -50,18 +50,36 @@ void fk_otadata_choose(const fk_ota_select_t s[2], uint32_t n_slots, fk_otadata_
 /* Reads entries A (partition offset 0) and B (offset 0x1000). */
 esp_err_t fk_otadata_read(fk_flash_t *flash, uint32_t part_addr, fk_ota_select_t s[2]);
 
+/* The ESP8266 bootloader's start index for a deciding seq: (seq - 1) taken
+ * as a signed int, modulo n_slots (ota.md §2). Negative = no OTA slot (-1 is
+ * its factory index); FK_OTADATA_NO_INDEX when n_slots is 0. */
+#define FK_OTADATA_NO_INDEX (-100)
+int fk_otadata_boot_index(uint32_t seq, uint32_t n_slots);
+
+/* The entry that decides by the ESP8266 rule (valid = seq not erased and CRC
+ * matches; the larger seq, A when equal), or -1. */
+int fk_otadata_deciding(const fk_ota_select_t s[2]);
+
 /* The esp_ota_set_boot_partition write rule for OTA slot `id` of n_slots (§3):
  * which sector to rewrite and with what. Returns ESP_ERR_INVALID_ARG if id >= n_slots. */
 typedef struct {
     int sector;              /* 0 or 1 */
     fk_ota_select_t entry;   /* new seq, the label bytes read from that sector, crc */
+    bool erase_other;        /* numbering restarted: erase the other sector afterwards */
 } fk_otadata_plan_t;
 esp_err_t fk_otadata_plan(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t id,
                           fk_otadata_plan_t *plan);
+/* The same rule from a given deciding entry (-1 = none): with rollback the
+ * deciding entry excludes INVALID / ABORTED ones (rollback.md §5). */
+esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t n_slots, uint32_t id,
+                               fk_otadata_plan_t *plan);
 
-/* Erase the plan's sector, then write its 32 bytes. A power cut in between
- * leaves the other entry deciding, i.e. the previous choice. */
+/* Erase the plan's sector, then write its 32 bytes (then, when renumbering,
+ * erase the other sector). A power cut at any point leaves either the
+ * previous choice or the new one deciding. */
 esp_err_t fk_otadata_apply(fk_flash_t *flash, uint32_t part_addr, const fk_otadata_plan_t *plan);
+/* One entry rewritten in its own sector (erase, then its 32 bytes). */
+esp_err_t fk_otadata_write_entry(fk_flash_t *flash, uint32_t part_addr, int sector, const fk_ota_select_t *e);
 
 /* read + plan + apply. part_size must be at least FK_OTADATA_SIZE. */
 esp_err_t fk_otadata_set_slot(fk_flash_t *flash, uint32_t part_addr, uint32_t part_size,

@@ -129,11 +129,25 @@ static void test_tables(void)
     CHECK_EQ(plan.entry.seq, 2);
     CHECK_EQ(fk_otadata_plan(s, 2, 0, &plan), ESP_OK);
     CHECK_EQ(plan.entry.seq, 1);
-    /* Exhausted sequence numbers are refused, never wrapped to "erased". */
+    /* Issue 12: past 0x80000000 the bootloader reads seq - 1 as a negative
+     * int (0xFFFFFFFE: its factory index), and the next seq may be erased-
+     * looking. The numbering starts again: seq id + 1 in the other sector,
+     * then the deciding sector is erased. */
     s[0].seq = 0xFFFFFFFEu;
     s[0].crc = fk_otadata_crc(s[0].seq);
-    CHECK_EQ(fk_otadata_plan(s, 2, 0, &plan), ESP_ERR_OTA_SELECT_INFO_INVALID);
-    CHECK_EQ(fk_otadata_plan(s, 2, 1, &plan), ESP_OK); /* 0xFFFFFFFE is ota_1 already */
+    CHECK_EQ(fk_otadata_boot_index(0xFFFFFFFEu, 2), FK_BOOT_FACTORY_INDEX);
+    CHECK_EQ(fk_otadata_plan(s, 2, 0, &plan), ESP_OK);
+    CHECK_EQ(plan.entry.seq, 1);
+    CHECK_EQ(plan.sector, 1);
+    CHECK(plan.erase_other);
+    CHECK_EQ(fk_otadata_plan(s, 2, 1, &plan), ESP_OK);
+    CHECK_EQ(plan.entry.seq, 2);
+    CHECK(plan.erase_other);
+    s[0].seq = 0x80000001u; /* bootloader and app both read ota_0 here: no renumbering */
+    s[0].crc = fk_otadata_crc(s[0].seq);
+    CHECK_EQ(fk_otadata_plan(s, 2, 0, &plan), ESP_OK);
+    CHECK_EQ(plan.entry.seq, 0x80000001u);
+    CHECK(!plan.erase_other);
     fk_emu_close(&emu);
 }
 

@@ -1,0 +1,77 @@
+#include "fk_ota_config.h"
+
+#include <string.h>
+#include "esp_image_format.h"
+
+#define DEFAULT_CHECKS (FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH)
+
+static fk_ota_config_t cfg = {.image_checks = DEFAULT_CHECKS};
+/* One image at a time: too large for an ESP8266 stack. */
+static fk_image_info_t info;
+
+const fk_ota_config_t *fk_ota_config(void)
+{
+    return &cfg;
+}
+
+void fk_ota_configure(const fk_ota_config_t *c)
+{
+    cfg = *c;
+    cfg.anti_rollback = cfg.rollback && cfg.anti_rollback;
+}
+
+void fk_ota_config_reset(void)
+{
+    memset(&cfg, 0, sizeof cfg);
+    cfg.image_checks = DEFAULT_CHECKS;
+}
+
+void fk_ota_set_image_checks(unsigned checks)
+{
+    cfg.image_checks = checks;
+}
+
+unsigned fk_ota_image_checks(void)
+{
+    return cfg.image_checks;
+}
+
+void fk_ota_set_copy_app(bool on)
+{
+    cfg.copy_app = on;
+}
+
+void fk_ota_set_rollback(bool rollback, bool anti_rollback)
+{
+    cfg.rollback = rollback;
+    cfg.anti_rollback = rollback && anti_rollback;
+}
+
+static void copy_why(char *why, size_t len, const char *s)
+{
+    if (!len) return;
+    size_t n = strlen(s);
+    if (n >= len) n = len - 1;
+    memcpy(why, s, n);
+    why[n] = 0;
+}
+
+esp_err_t fk_ota_check_image(const esp_partition_t *p, char *why, size_t len)
+{
+    if (cfg.check) return cfg.check(cfg.ctx, p, why, len);
+    if (!p || !p->flash) return ESP_ERR_INVALID_ARG;
+    esp_err_t err = fk_image_verify(p->flash, p->address, p->size, cfg.image_checks, &info);
+    if (err != ESP_OK) copy_why(why, len, info.reason[0] ? info.reason : esp_err_to_name(err));
+    return err;
+}
+
+esp_err_t fk_ota_image_secure_version(const esp_partition_t *p, uint32_t *v)
+{
+    if (cfg.secure_version) return cfg.secure_version(cfg.ctx, p, v);
+    if (!p || !p->flash || !v) return ESP_ERR_INVALID_ARG;
+    esp_app_desc_t d;
+    esp_err_t err = fk_app_desc_find(p->flash, p->address, p->size, &d);
+    if (err != ESP_OK) return err;
+    *v = d.secure_version;
+    return ESP_OK;
+}
