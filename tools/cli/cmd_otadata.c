@@ -9,10 +9,11 @@
 #include "esp_ota_ops.h"
 #include "flash_emu.h"
 #include "otadata.h"
+#include "otadata_model.h"
 #include "util.h"
 
 static const char main_help[] =
-    "usage: flashkit otadata <show|set|init> ...   (flashkit otadata <cmd> --help)\n"
+    "usage: flashkit otadata <show|set|init|boot|api> ...   (flashkit otadata <cmd> --help)\n"
     "\n"
     "  show OTADATA.bin --slots N [--factory] [--test] [--json]\n"
     "        both select entries, their validity, and what the bootloader and\n"
@@ -20,7 +21,11 @@ static const char main_help[] =
     "  set OTADATA.bin --slots N --target ota_K|factory\n"
     "        rewrite it exactly as esp_ota_set_boot_partition() would\n"
     "  init OUT.bin [--size N]\n"
-    "        the erased initial otadata (0x2000 bytes of 0xFF)\n";
+    "        the erased initial otadata (0x2000 bytes of 0xFF)\n"
+    "  boot OTADATA.bin --slots N [--rollback ...] -o OUT.bin\n"
+    "        what the bootloader boots and the otadata it leaves (rollback states)\n"
+    "  api OTADATA.bin --slots N --running NAME [--rollback ...] -o OUT.bin CALL [ARG]\n"
+    "        one OTA / rollback API call: its result and the otadata after it\n";
 
 static const char show_help[] =
     "usage: flashkit otadata show OTADATA.bin --slots N [--factory] [--test] [--json]\n"
@@ -328,6 +333,8 @@ int cmd_otadata(int argc, char **argv)
     if (!strcmp(sub, "show")) return show(argc - 1, argv + 1);
     if (!strcmp(sub, "set")) return set(argc - 1, argv + 1);
     if (!strcmp(sub, "init")) return init(argc - 1, argv + 1);
-    fk_err("otadata: unknown subcommand '%s' (show, set, init)", sub);
+    if (!strcmp(sub, "boot")) return otadata_boot(argc - 1, argv + 1);
+    if (!strcmp(sub, "api")) return otadata_api(argc - 1, argv + 1);
+    fk_err("otadata: unknown subcommand '%s' (show, set, init, boot, api)", sub);
     return 2;
 }
