@@ -17,6 +17,8 @@ static const char help[] =
     "  ota DEV.img URL              download an image over HTTP(S) into the next\n"
     "                               slot, select it, restart\n"
     "  nvs DEV.img get|set|list NAMESPACE [KEY] [VALUE]\n"
+    "  confirm DEV.img [--invalid]  the running app confirms itself (rollback), or\n"
+    "                               declares itself broken and the device rolls back\n"
     "  otadata DEV.img [show] | set ota_K|factory | erase\n"
     "                               otatool.py's read/switch/erase on the device\n"
     "\n"
@@ -39,6 +41,7 @@ int cmd_device(int argc, char **argv)
     if (!strcmp(sub, "ota")) return device_ota(argc - 1, argv + 1);
     if (!strcmp(sub, "nvs")) return device_nvs(argc - 1, argv + 1);
     if (!strcmp(sub, "otadata")) return device_otadata(argc - 1, argv + 1);
-    fk_err("device: unknown command '%s' (create, boot, ota, nvs, otadata)", sub);
+    if (!strcmp(sub, "confirm")) return device_confirm(argc - 1, argv + 1);
+    fk_err("device: unknown command '%s' (create, boot, ota, nvs, otadata, confirm)", sub);
     return 2;
 }

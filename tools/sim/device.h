@@ -30,6 +30,11 @@ typedef struct {
     fk_boot_opts_t bopts;      /* bootloader options and GPIOs held */
     char reset_labels[128];    /* --factory-reset LABEL,... (resolved at open) */
     bool reset_keep_otadata;
+    /* App rollback / anti-rollback (device_rollback.c) */
+    bool rollback, anti_rollback;
+    const char *sdkconfig;     /* --sdkconfig FILE: the options from there */
+    unsigned efuse_bits;       /* usable width of the emulated counter */
+    char efuse_path[1024];     /* DEV.img.efuse: the counter's side file */
 } fk_device_t;
 
 void fk_device_init(fk_device_t *d);
@@ -48,6 +53,22 @@ int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i);
     "  --app-test            test-app GPIO held: boot the test partition\n"                          \
     "  --app-test-in-ota1    ... the test app is in ota_1\n"                                         \
     "  --copy-app            CONFIG_ESP8266_BOOT_COPY_APP: slot 1 is copied to slot 0 at boot\n"
+
+/* --rollback, --anti-rollback, --sdkconfig FILE (device_rollback.c); same
+ * return convention as fk_device_common_opt. */
+int fk_device_rollback_opt(fk_device_t *d, int argc, char **argv, int *i);
+#define FK_DEVICE_ROLLBACK_HELP                                                                        \
+    "app rollback (ESP-IDF; off = the ESP8266 SDK's behaviour):\n"                                      \
+    "  --rollback            CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE: a new app boots PENDING_VERIFY\n"   \
+    "                        and is rolled back at the next boot unless it confirms itself\n"          \
+    "  --anti-rollback       CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK: apps below the eFuse counter\n"       \
+    "                        (kept in DEV.img.efuse) are refused\n"                                    \
+    "  --sdkconfig FILE      take both (and the counter width) from an sdkconfig\n"
+/* After fk_device_open: applies the rollback options, loads the eFuse
+ * counter from DEV.img.efuse and stores it there whenever a bit burns. */
+int fk_device_rollback_apply(fk_device_t *d);
+/* After a boot: what rollback did, in the bootloader's log words. */
+void fk_device_rollback_report(FILE *f, const fk_device_t *d, const fk_boot_result_t *r);
 
 /* Opens the image, finds and loads the table (bootloader rules), makes it
  * the app's table, and arms the cut. Prints the error and returns -1. */
@@ -71,5 +92,6 @@ int device_boot(int argc, char **argv);
 int device_ota(int argc, char **argv);
 int device_nvs(int argc, char **argv);
 int device_otadata(int argc, char **argv);
+int device_confirm(int argc, char **argv);
 
 #endif

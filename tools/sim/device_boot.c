@@ -13,10 +13,14 @@ static const char help[] =
     "and otadata, picks an app (factory / ota_N / test, falling back when an image\n"
     "does not verify) and starts it; the app then reports, in the SDK OTA example's\n"
     "words, the configured and running partitions and its app descriptor.\n"
+    "With --rollback a new app boots PENDING_VERIFY; if it is still unconfirmed at\n"
+    "the next power-on it is marked ABORTED and the previous app boots instead.\n"
     "Exit status 1 when nothing is bootable.\n"
     "\n"
     "options:\n"
-    "  --json                machine-readable result\n" FK_DEVICE_COMMON_HELP;
+    "  --json                machine-readable result\n"
+    "  --confirm             the app confirms itself once it runs\n"
+    "                        (esp_ota_mark_app_valid_cancel_rollback)\n" FK_DEVICE_COMMON_HELP FK_DEVICE_ROLLBACK_HELP;
 
 static void json_part(const esp_partition_t *p)
 {
@@ -56,6 +60,20 @@ static void print_json(fk_device_t *d, const fk_boot_result_t *r)
     printf(",\"note\":");
     fk_json_str(stdout, r->note);
     printf(",\"erased_partitions\":%d,\"copied\":%s", r->erased, r->copied ? "true" : "false");
+    printf(",\"rollback\":%s", r->rollback ? "true" : "false");
+    if (r->rollback) {
+        esp_ota_img_states_t st;
+        const char *sn = r->booted && esp_ota_get_state_partition(r->booted, &st) == ESP_OK ? fk_ota_state_name(st) : NULL;
+        printf(",\"aborted_entries\":[");
+        for (int i = 0, n = 0; i < 2; i++)
+            if (r->aborted & (1u << i)) printf("%s\"%c\"", n++ ? "," : "", 'A' + i);
+        printf("],\"pending\":%s,\"running_state\":", r->pending ? "true" : "false");
+        if (sn)
+            printf("\"%s\"", sn);
+        else
+            printf("null");
+        printf(",\"efuse_secure_version\":%u", r->efuse_after);
+    }
     printf(",\"tries\":[");
     for (int i = 0; i < r->ntries; i++) {
         printf("%s{\"index\":\"%s\",\"offset\":%u,\"ok\":%s,\"reason\":", i ? "," : "",
@@ -93,13 +111,17 @@ int device_boot(int argc, char **argv)
     fk_device_t d;
     fk_device_init(&d);
     const char *path = NULL;
+    bool confirm = false;
     for (int i = 1; i < argc; i++) {
-        int c = fk_device_common_opt(&d, argc, argv, &i);
+        int c = fk_device_rollback_opt(&d, argc, argv, &i);
+        if (c == 0) c = fk_device_common_opt(&d, argc, argv, &i);
         if (c < 0) return 2;
         if (c > 0) continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
             return 0;
+        } else if (!strcmp(argv[i], "--confirm")) {
+            confirm = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fk_err("device boot: unknown option %s (see --help)", argv[i]);
             return 2;
@@ -115,8 +137,19 @@ int device_boot(int argc, char **argv)
         return 2;
     }
     if (fk_device_open(&d, path) != 0) return 1;
+    if (fk_device_rollback_apply(&d) != 0) {
+        fk_device_close(&d);
+        return 1;
+    }
     static fk_boot_result_t r;
     int rc = fk_device_boot(&d, &r, d.json ? 0 : 2);
+    if (!fk_device_power_lost(&d) && !d.json) fk_device_rollback_report(stdout, &d, &r);
+    if (rc == 0 && confirm && !fk_device_power_lost(&d)) {
+        esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
+        if (!d.json && !fk_device_power_lost(&d))
+            fk_device_log(stdout, err == ESP_OK ? 'I' : 'W', "app", "esp_ota_mark_app_valid_cancel_rollback(): %s",
+                          esp_err_to_name(err));
+    }
     if (fk_device_power_lost(&d)) {
         fk_device_close(&d);
         return FK_DEVICE_EXIT_POWER_CUT;

@@ -18,7 +18,11 @@ static const char help[] =
     "1 MB layouts), esp_ota_set_boot_partition(), restarts and shows the new app.\n"
     "Any failure (HTTP status, redirect loop, missing or wrong Content-Length, a\n"
     "body larger than the slot, a truncated or dropped transfer, not an image)\n"
-    "stops before the boot partition changes: the running app stays.\n"
+    "stops before the boot partition changes: the running app stays. An update\n"
+    "the bootloader does not start after the restart is a failure (exit 1).\n"
+    "With --rollback the new app boots PENDING_VERIFY and then confirms itself\n"
+    "(esp_ota_mark_app_valid_cancel_rollback) unless --no-confirm is given: then\n"
+    "the next 'device boot' rolls back to the previous app.\n"
     "\n"
     "options:\n"
     "  --combined            URL is a 1 MB build's .ota.bin (app1 then app2): write\n"
@@ -26,7 +30,9 @@ static const char help[] =
     "  --cacert FILE         HTTPS: trust this CA / server certificate (PEM)\n"
     "  --insecure            HTTPS: do not verify the server\n"
     "  --timeout S           give up when the transfer stalls S seconds (default 30)\n"
-    "  --count-ops           print the number of flash writes and erases the command did\n" FK_DEVICE_COMMON_HELP;
+    "  --count-ops           print the number of flash writes and erases the command did\n"
+    "  --no-confirm          with --rollback: the new app does not confirm itself\n" FK_DEVICE_COMMON_HELP
+    FK_DEVICE_ROLLBACK_HELP;
 
 typedef struct {
     fk_device_t *d;
@@ -93,10 +99,11 @@ int device_ota(int argc, char **argv)
     const char *path = NULL, *url = NULL;
     fk_http_opts_t ho;
     fk_http_opts_default(&ho);
-    bool show_ops = false, combined = false;
+    bool show_ops = false, combined = false, confirm = true;
     for (int i = 1; i < argc; i++) {
         const char *v, *s = argv[i];
-        int c = fk_device_common_opt(&d, argc, argv, &i);
+        int c = fk_device_rollback_opt(&d, argc, argv, &i);
+        if (c == 0) c = fk_device_common_opt(&d, argc, argv, &i);
         if (c < 0) return 2;
         if (c > 0) continue;
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
@@ -118,6 +125,8 @@ int device_ota(int argc, char **argv)
             show_ops = true;
         } else if (!strcmp(s, "--combined")) {
             combined = true;
+        } else if (!strcmp(s, "--no-confirm")) {
+            confirm = false;
         } else if (s[0] == '-' && s[1]) {
             fk_err("device ota: unknown option %s (see --help)", s);
             return 2;
@@ -136,11 +145,23 @@ int device_ota(int argc, char **argv)
     }
     if (fk_device_open(&d, path) != 0) return 1;
     int rc = 1;
+    if (fk_device_rollback_apply(&d) != 0) goto out;
     static fk_boot_result_t boot;
     if (fk_device_boot(&d, &boot, 1) != 0) {
         if (fk_device_power_lost(&d)) goto cut;
         fk_err("%s: the device does not boot, so no app runs the OTA", path);
         goto out;
+    }
+    fk_device_rollback_report(stdout, &d, &boot);
+    /* An app that updates itself has confirmed itself first (ESP-IDF's OTA
+     * example does so at start-up); esp_ota_begin refuses otherwise. */
+    if (d.rollback && confirm) {
+        esp_ota_img_states_t st;
+        if (esp_ota_get_state_partition(boot.booted, &st) == ESP_OK && st == ESP_OTA_IMG_PENDING_VERIFY) {
+            esp_err_t e = esp_ota_mark_app_valid_cancel_rollback();
+            if (fk_device_power_lost(&d)) goto cut;
+            fk_device_log(stdout, 'I', "app", "esp_ota_mark_app_valid_cancel_rollback(): %s", esp_err_to_name(e));
+        }
     }
     /* The GPIOs were held at power-on only; the restart sees them released. */
     d.bopts.factory_reset = d.bopts.app_test = false;
@@ -198,9 +219,28 @@ int device_ota(int argc, char **argv)
         if (fk_device_power_lost(&d)) goto cut;
         goto out;
     }
+    fk_device_rollback_report(stdout, &d, &boot);
     fk_device_print_running(stdout);
     esp_app_desc_t desc;
     if (esp_ota_get_partition_description(boot.booted, &desc) == ESP_OK) fk_device_print_app(stdout, &desc);
+    /* In copy mode the new ota_1 image runs from ota_0 once copied. */
+    if (boot.booted != update && !boot.copied) {
+        /* Issue 12: otadata was written but the bootloader chose otherwise. */
+        fk_err("%s: the update to %s did not take effect: after the restart the bootloader started %s (%s)", path,
+               update->label, boot.booted ? boot.booted->label : "nothing", boot.sel.why);
+        count_ops(&d, show_ops);
+        goto out;
+    }
+    if (d.rollback && confirm) {
+        err = esp_ota_mark_app_valid_cancel_rollback();
+        if (fk_device_power_lost(&d)) goto cut;
+        fk_device_log(stdout, err == ESP_OK ? 'I' : 'E', "app", "esp_ota_mark_app_valid_cancel_rollback(): %s",
+                      esp_err_to_name(err));
+        if (err != ESP_OK) goto out;
+    } else if (d.rollback) {
+        fk_device_log(stdout, 'W', "app", "not confirmed (--no-confirm): the next boot rolls back to %s",
+                      esp_ota_check_rollback_is_possible() ? "the previous app" : "ota_0 (no previous app)");
+    }
     count_ops(&d, show_ops);
     rc = 0;
     goto out;

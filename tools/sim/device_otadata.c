@@ -19,7 +19,7 @@ static const char help[] =
     "first, an invalid one is refused. erase: erase otadata (first-boot state).\n"
     "\n"
     "options:\n"
-    "  --json                machine-readable 'show'\n" FK_DEVICE_COMMON_HELP;
+    "  --json                machine-readable 'show'\n" FK_DEVICE_COMMON_HELP FK_DEVICE_ROLLBACK_HELP;
 
 static const esp_partition_t *find_app(const char *name)
 {
@@ -36,6 +36,15 @@ static const esp_partition_t *find_app(const char *name)
     return esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, name);
 }
 
+static const char *state_name(esp_ota_img_states_t st)
+{
+    static char buf[16];
+    const char *n = fk_ota_state_name(st);
+    if (n) return n;
+    snprintf(buf, sizeof buf, "0x%08x", st);
+    return buf;
+}
+
 static void show(fk_device_t *d, const esp_partition_t *od)
 {
     fk_ota_select_t s[2];
@@ -49,8 +58,9 @@ static void show(fk_device_t *d, const esp_partition_t *od)
     if (d->json) {
         printf("{\"offset\":%u,\"size\":%u,\"slots\":%d,\"entries\":[", od->address, od->size, l.app_count);
         for (int i = 0; i < 2; i++)
-            printf("%s{\"seq\":%u,\"crc\":%u,\"erased\":%s,\"valid\":%s}", i ? "," : "", s[i].seq, s[i].crc,
-                   fk_ota_select_erased(&s[i]) ? "true" : "false", fk_ota_select_valid(&s[i]) ? "true" : "false");
+            printf("%s{\"seq\":%u,\"crc\":%u,\"erased\":%s,\"valid\":%s,\"state\":%u}", i ? "," : "", s[i].seq,
+                   s[i].crc, fk_ota_select_erased(&s[i]) ? "true" : "false",
+                   fk_ota_select_valid(&s[i]) ? "true" : "false", fk_ota_select_state(&s[i]));
         printf("],\"bootloader_select\":\"%s\",\"why\":", fk_boot_index_name(sel.index, nb, sizeof nb));
         fk_json_str(stdout, sel.why);
         printf(",\"app_boot_partition\":");
@@ -67,9 +77,22 @@ static void show(fk_device_t *d, const esp_partition_t *od)
         if (fk_ota_select_erased(&s[i]))
             printf("erased\n");
         else
-            printf("seq %u, crc 0x%08x %s\n", s[i].seq, s[i].crc, fk_ota_select_valid(&s[i]) ? "ok" : "INVALID");
+            printf("seq %u, crc 0x%08x %s, state %s\n", s[i].seq, s[i].crc,
+                   fk_ota_select_valid(&s[i]) ? "ok" : "INVALID", state_name(fk_ota_select_state(&s[i])));
     }
-    printf("bootloader selects: %s (%s)\n", fk_boot_index_name(sel.index, nb, sizeof nb), sel.why);
+    if (!d->rollback) {
+        printf("bootloader selects: %s (%s)\n", fk_boot_index_name(sel.index, nb, sizeof nb), sel.why);
+    } else {
+        /* The entry the rollback bootloader and API go by; INVALID / ABORTED never count. */
+        int a = fk_rb_active(s);
+        if (a < 0 || l.app_count == 0)
+            printf("bootloader selects (rollback): %s (no usable entry)\n", l.factory ? "factory" : "ota_0");
+        else
+            printf("bootloader selects (rollback): %s (entry %c, seq %u, %s%s)\n",
+                   fk_boot_index_name(fk_otadata_boot_index(s[a].seq, (uint32_t)l.app_count), nb, sizeof nb),
+                   'A' + a, s[a].seq, state_name(fk_ota_select_state(&s[a])),
+                   fk_ota_select_state(&s[a]) == ESP_OTA_IMG_PENDING_VERIFY ? ": unconfirmed, it will be ABORTED" : "");
+    }
     printf("esp_ota_get_boot_partition(): %s\n", app ? app->label : "NULL");
 }
 
@@ -80,7 +103,8 @@ int device_otadata(int argc, char **argv)
     const char *pos[3] = {0};
     int npos = 0;
     for (int i = 1; i < argc; i++) {
-        int c = fk_device_common_opt(&d, argc, argv, &i);
+        int c = fk_device_rollback_opt(&d, argc, argv, &i);
+        if (c == 0) c = fk_device_common_opt(&d, argc, argv, &i);
         if (c < 0) return 2;
         if (c > 0) continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -105,6 +129,7 @@ int device_otadata(int argc, char **argv)
     }
     if (fk_device_open(&d, path) != 0) return 1;
     int rc = 1;
+    if (fk_device_rollback_apply(&d) != 0) goto out;
     const esp_partition_t *od =
         esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
     if (!od) {
