@@ -68,26 +68,6 @@ static esp_err_t read_failed(fk_image_info_t *info, uint32_t addr)
     return ESP_ERR_IMAGE_INVALID;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* XOR of n bytes, folded from 32-bit words as the SDK's loader does: the
- * same result as byte by byte, several times faster. */
-static uint8_t xor_bytes(const uint8_t *b, uint32_t n)
-{
-    uint32_t w = 0, i = 0;
-    for (; i + 4 <= n; i += 4) {
-        uint32_t v;
-        memcpy(&v, b + i, 4);
-        w ^= v;
-    }
-    uint8_t x = (uint8_t)(w ^ (w >> 8) ^ (w >> 16) ^ (w >> 24));
-    for (; i < n; i++) x ^= b[i];
-    return x;
-}
-
 /* Reads [addr, addr+len) in chunks, XORs the bytes into *csum and feeds the
  * hash when one is running. */
 static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
@@ -97,7 +77,7 @@ static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t
     while (len) {
         uint32_t n = len < CHUNK ? len : CHUNK;
         if (fk_flash_read(flash, addr, buf, n) != ESP_OK) return read_failed(info, addr);
-        if (csum) *csum ^= xor_bytes(buf, n);
+        if (csum) *csum = fk_image_checksum(*csum, buf, n);
         if (sha) fk_sha256_update(sha, buf, n);
         addr += n;
         len -= n;
@@ -122,36 +102,40 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
     uint8_t hdr[ESP_IMAGE_HEADER_LEN_ESP32];
     info->header_len = esp32 ? ESP_IMAGE_HEADER_LEN_ESP32 : ESP_IMAGE_HEADER_LEN_ESP8266;
     if (fk_flash_read(flash, offset, hdr, info->header_len) != ESP_OK) return read_failed(info, offset);
-    info->magic = hdr[0];
-    info->segment_count = hdr[1];
-    info->spi_mode = hdr[2];
-    info->spi_speed = hdr[3] & 0xF;
-    info->spi_size = hdr[3] >> 4;
-    info->entry_addr = le32(hdr + 4);
-    if (hdr[0] != ESP_IMAGE_HEADER_MAGIC) {
+    fk_image_hdr_t h;
+    fk_image_hdr_decode(hdr, &h);
+    info->magic = h.magic;
+    info->segment_count = h.segment_count;
+    info->spi_mode = h.spi_mode;
+    info->spi_speed = h.spi_size_freq & 0xF;
+    info->spi_size = h.spi_size_freq >> 4;
+    info->entry_addr = h.entry_addr;
+    if (h.magic != ESP_IMAGE_HEADER_MAGIC) {
         msg_t m = reason_start(info);
         put_s(&m, "bad magic byte ");
-        put_hex(&m, hdr[0], 2);
+        put_hex(&m, h.magic, 2);
         return ESP_ERR_IMAGE_INVALID;
     }
     bool want_sum = (checks & FK_IMAGE_CHECK_SUM) != 0;
     bool want_hash = (checks & FK_IMAGE_CHECK_HASH) != 0;
     if (esp32) {
-        if (hdr[23] > 1) {
+        fk_image_ext_t x;
+        fk_image_ext_decode(hdr + FK_IMAGE_HDR_LEN, &x);
+        if (x.hash_appended > 1) {
             msg_t m = reason_start(info);
             put_s(&m, "invalid hash_appended byte ");
-            put_hex(&m, hdr[23], 2);
+            put_hex(&m, x.hash_appended, 2);
             return ESP_ERR_IMAGE_INVALID;
         }
         /* ESP-IDF always checks the checksum, and the hash whenever one is appended. */
         want_sum = true;
-        want_hash = hdr[23] == 1;
+        want_hash = x.hash_appended == 1;
     }
     info->hash_appended = want_hash;
-    if (hdr[1] > ESP_IMAGE_MAX_SEGMENTS) {
+    if (h.segment_count > ESP_IMAGE_MAX_SEGMENTS) {
         msg_t m = reason_start(info);
         put_s(&m, "segment count ");
-        put_u(&m, hdr[1]);
+        put_u(&m, h.segment_count);
         put_s(&m, " exceeds 16");
         return ESP_ERR_IMAGE_INVALID;
     }
@@ -164,15 +148,14 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
     }
     uint8_t csum = ESP_CHECKSUM_MAGIC;
     uint64_t pos = info->header_len; /* relative to offset; 64-bit to see wrap-around */
-    for (unsigned i = 0; i < hdr[1]; i++) {
-        uint8_t sh[8];
+    for (unsigned i = 0; i < h.segment_count; i++) {
+        uint8_t sh[FK_IMAGE_SEG_HDR_LEN];
         uint64_t at = offset + pos;
         if (at + sizeof sh > flash->size) return read_failed(info, (uint32_t)at);
         if (fk_flash_read(flash, (uint32_t)at, sh, sizeof sh) != ESP_OK) return read_failed(info, (uint32_t)at);
         if (shap) fk_sha256_update(shap, sh, sizeof sh);
         fk_image_segment_t *s = &info->seg[info->nsegs++];
-        s->load_addr = le32(sh);
-        s->data_len = le32(sh + 4);
+        fk_image_seg_decode(sh, &s->load_addr, &s->data_len);
         s->file_offs = (uint32_t)pos;
         if (s->data_len % 4) {
             msg_t m = reason_start(info);
@@ -196,8 +179,8 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
     }
     if (offset + pos > UINT32_MAX) return invalid(info, "image end wraps around the address space");
     info->data_end = (uint32_t)pos;
-    uint32_t L = (info->data_end + 1 + 15) & ~15u;
-    info->checksum_offs = L - 1;
+    info->checksum_offs = fk_image_checksum_offs(info->data_end);
+    uint32_t L = info->checksum_offs + 1;
     info->checksum_calc = csum;
     info->image_len = info->data_end;
 

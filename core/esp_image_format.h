@@ -11,6 +11,7 @@
 #include "esp_app_format.h"
 #include "esp_err.h"
 #include "fk_flash.h"
+#include "fk_image_fmt.h" /* the byte layout: magic numbers, headers, checksum */
 
 /* ESP-IDF defines these in this header; esp_err.h has them too. */
 #ifndef ESP_ERR_IMAGE_BASE
@@ -19,16 +20,7 @@
 #define ESP_ERR_IMAGE_INVALID    0x2002
 #endif
 
-#define ESP_IMAGE_HEADER_MAGIC 0xE9u
-#define ESP_IMAGE_V2_MAGIC 0xEAu           /* NonOS SDK / rboot OTA images, not bootable by SDK 3.x */
-#define ESP_IMAGE_MAX_SEGMENTS 16u
-#define ESP_CHECKSUM_MAGIC 0xEFu
-#define ESP_IMAGE_HASH_LEN 32u
-#define ESP_IMAGE_HEADER_LEN_ESP8266 8u
-#define ESP_IMAGE_HEADER_LEN_ESP32 24u
 #define ESP_IMAGE_MAX_PART_SIZE 0x1000000u /* 16 MiB */
-#define FK_IMAGE_IROM_BASE 0x40200000u     /* ESP8266 flash-mapped code starts here */
-#define FK_IMAGE_IROM_LINK 0x40200010u     /* + APP_OFFSET & 0xFFFFF: where a slot's code is linked */
 
 /* Verification options (bits of `checks`). */
 #define FK_IMAGE_CHECK_SUM  0x1u  /* CONFIG_APP_UPDATE_CHECK_APP_SUM (SDK default) */
@@ -36,12 +28,6 @@
 /* Parse as an ESP32 image (24-byte header; the checksum is always checked and
  * the SHA-256 whenever hash_appended is 1, as ESP-IDF's loader does). */
 #define FK_IMAGE_CHIP_ESP32 0x100u
-
-typedef struct {
-    uint32_t load_addr;
-    uint32_t data_len;
-    uint32_t file_offs; /* of the 8-byte segment header, from the image start */
-} fk_image_segment_t;
 
 typedef struct {
     /* header */

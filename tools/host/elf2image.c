@@ -1,13 +1,15 @@
 #include "elf2image.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "esp_image_format.h"
-#include "fk_hash.h"
+#include "esp_app_format.h"
+#include "fk_image_fmt.h"
+#include "fk_le.h"
 
 #define SHT_PROGBITS 1u
 #define EM_XTENSA 0x5Eu
@@ -30,16 +32,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
 }
 
 int fk_elf2image_mode_code(const char *n)
@@ -79,12 +71,12 @@ static int read_sections(const uint8_t *elf, size_t len, section_t **out, int *c
     if (memcmp(elf, "\x7f" "ELF", 4)) return fail(err, errlen, "offset 0x0: not an ELF file (bad magic)");
     if (elf[4] != 1) return fail(err, errlen, "offset 0x4: ELF class %u, expected 1 (32-bit)", elf[4]);
     if (elf[5] != 1) return fail(err, errlen, "offset 0x5: ELF data encoding %u, expected 1 (little-endian)", elf[5]);
-    uint16_t machine = le16(elf + 18);
+    uint16_t machine = fk_le16(elf + 18);
     if (machine != EM_XTENSA)
         return fail(err, errlen, "offset 0x12: e_machine=0x%04x, not an Xtensa ELF file (0x5e)", machine);
-    *entry = le32(elf + 24);
-    uint32_t shoff = le32(elf + 32);
-    uint16_t shentsize = le16(elf + 46), shnum = le16(elf + 48), shstrndx = le16(elf + 50);
+    *entry = fk_le32(elf + 24);
+    uint32_t shoff = fk_le32(elf + 32);
+    uint16_t shentsize = fk_le16(elf + 46), shnum = fk_le16(elf + 48), shstrndx = fk_le16(elf + 50);
     if (shentsize != SHDR_LEN)
         return fail(err, errlen, "offset 0x2e: section header entry size 0x%x, expected 0x28", shentsize);
     if (shnum == 0) return fail(err, errlen, "offset 0x30: the ELF file has no section headers");
@@ -95,7 +87,7 @@ static int read_sections(const uint8_t *elf, size_t len, section_t **out, int *c
         return fail(err, errlen, "offset 0x32: section name table index %u, but there are %u sections", shstrndx, shnum);
     const uint8_t *sh = elf + shoff;
     const uint8_t *strh = sh + (size_t)shstrndx * SHDR_LEN;
-    uint32_t str_off = le32(strh + 16), str_size = le32(strh + 20);
+    uint32_t str_off = fk_le32(strh + 16), str_size = fk_le32(strh + 20);
     /* esptool only warns when the name table is not typed STRTAB, and goes on */
     if ((uint64_t)str_off + str_size > len)
         return fail(err, errlen, "offset 0x%x: section name table runs past the end of the file", str_off);
@@ -104,7 +96,7 @@ static int read_sections(const uint8_t *elf, size_t len, section_t **out, int *c
     int n = 0;
     for (unsigned i = 0; i < shnum; i++) {
         const uint8_t *h = sh + (size_t)i * SHDR_LEN;
-        uint32_t name = le32(h), type = le32(h + 4), addr = le32(h + 12), off = le32(h + 16), size = le32(h + 20);
+        uint32_t name = fk_le32(h), type = fk_le32(h + 4), addr = fk_le32(h + 12), off = fk_le32(h + 16), size = fk_le32(h + 20);
         if (type != SHT_PROGBITS || addr == 0) continue;
         if (name >= str_size || !memchr(elf + str_off + name, 0, str_size - name)) {
             free(secs);
@@ -145,44 +137,48 @@ static void sort_by_addr(section_t **v, int n)
  * whose data starts with the descriptor magic (as fk_app_desc_find does). */
 static bool desc_sha_offset(const uint8_t *img, size_t end, uint32_t *at)
 {
-    size_t pos = 8;
-    for (unsigned i = 0; i < img[1] && pos + 8 <= end; i++) {
-        uint32_t dlen = le32(img + pos + 4);
-        if (dlen >= ESP_APP_DESC_SIZE && le32(img + pos + 8) == ESP_APP_DESC_MAGIC_WORD) {
-            *at = (uint32_t)pos + 8 + 144;
+    size_t pos = FK_IMAGE_HDR_LEN;
+    fk_image_segment_t s;
+    for (unsigned i = 0; i < img[1] && fk_image_seg_at(img, end, &pos, &s, NULL) == FK_IMAGE_SEG_OK; i++) {
+        const uint8_t *data = img + s.file_offs + FK_IMAGE_SEG_HDR_LEN;
+        if (s.data_len >= ESP_APP_DESC_SIZE && fk_le32(data) == ESP_APP_DESC_MAGIC_WORD) {
+            *at = s.file_offs + FK_IMAGE_SEG_HDR_LEN + (uint32_t)offsetof(esp_app_desc_t, app_elf_sha256);
             return true;
         }
-        pos += 8 + (size_t)dlen;
     }
     return false;
 }
 
-/* Writes SHA-256(ELF) into segment data already written, keeping the checksum right. */
+/* Writes SHA-256(ELF) into segment data already written (the checksum is
+ * computed afterwards). */
 static int patch_elf_sha256(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt, uint8_t *img, size_t end,
-                            uint8_t *csum, char *err, size_t errlen)
+                            char *err, size_t errlen)
 {
     uint32_t at = opt->elf_sha256_offset;
     if (opt->elf_sha256_desc && !desc_sha_offset(img, end, &at))
         return fail(err, errlen, "--elf-sha256: no segment starts with an app descriptor (0xABCD5432)");
     /* the field must lie inside one segment's data, not over a header */
-    size_t pos = 8;
+    size_t pos = FK_IMAGE_HDR_LEN;
     bool inside = false;
-    for (unsigned i = 0; i < img[1]; i++) {
-        size_t d = pos + 8, dlen = le32(img + pos + 4);
-        if (at >= d && (uint64_t)at + 32 <= d + dlen) inside = true;
-        pos = d + dlen;
+    fk_image_segment_t s;
+    for (unsigned i = 0; i < img[1] && fk_image_seg_at(img, end, &pos, &s, NULL) == FK_IMAGE_SEG_OK; i++) {
+        size_t d = s.file_offs + FK_IMAGE_SEG_HDR_LEN;
+        if (at >= d && (uint64_t)at + 32 <= d + s.data_len) inside = true;
     }
     if (!inside) return fail(err, errlen, "--elf-sha256-offset 0x%x: 32 bytes there are not inside one segment's data", at);
-    uint8_t h[32];
-    fk_sha256_t c;
-    fk_sha256_start(&c);
-    fk_sha256_update(&c, elf, len);
-    fk_sha256_finish(&c, h);
-    for (int k = 0; k < 32; k++) {
-        *csum ^= img[at + k] ^ h[k];
-        img[at + k] = h[k];
-    }
+    fk_image_digest(elf, len, img + at);
     return 0;
+}
+
+/* The checksum over every segment's data of a finished segment list. */
+static uint8_t segments_checksum(const uint8_t *img, size_t end)
+{
+    uint8_t csum = ESP_CHECKSUM_MAGIC;
+    size_t pos = FK_IMAGE_HDR_LEN;
+    fk_image_segment_t s;
+    for (unsigned i = 0; i < img[1] && fk_image_seg_at(img, end, &pos, &s, NULL) == FK_IMAGE_SEG_OK; i++)
+        csum = fk_image_checksum(csum, img + s.file_offs + FK_IMAGE_SEG_HDR_LEN, s.data_len);
+    return csum;
 }
 
 int fk_elf2image(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt, uint8_t **out, size_t *outlen,
@@ -206,7 +202,7 @@ int fk_elf2image(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt,
 
     section_t **flash = calloc((size_t)n + 1, sizeof *flash), **ram = calloc((size_t)n + 1, sizeof *ram);
     int nf = 0, nr = 0;
-    size_t total = 8 + 16 + 32;
+    size_t total = FK_IMAGE_HDR_LEN + 16 + ESP_IMAGE_HASH_LEN; /* + padding and checksum */
     for (int i = 0; flash && ram && i < n; i++) {
         if (secs[i].padded == 0) continue; /* empty sections are dropped */
         if (secs[i].addr >= FK_IMAGE_IROM_BASE)
@@ -241,13 +237,9 @@ int fk_elf2image(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt,
         fail(err, errlen, "out of memory");
         goto done;
     }
-    img[0] = ESP_IMAGE_HEADER_MAGIC;
-    img[1] = (uint8_t)(nf + nr);
-    img[2] = (uint8_t)mode;
-    img[3] = (uint8_t)(size | freq);
-    put32(img + 4, entry);
-    size_t pos = 8;
-    uint8_t csum = ESP_CHECKSUM_MAGIC;
+    fk_image_hdr_t hdr = {ESP_IMAGE_HEADER_MAGIC, (uint8_t)(nf + nr), (uint8_t)mode, (uint8_t)(size | freq), entry};
+    fk_image_hdr_encode(&hdr, img);
+    size_t pos = FK_IMAGE_HDR_LEN;
     for (int i = 0; i < nf + nr; i++) {
         const section_t *s = i < nf ? flash[i] : ram[i - nf];
         uint32_t skip = 0;
@@ -255,27 +247,17 @@ int fk_elf2image(const uint8_t *elf, size_t len, const fk_elf2image_opts_t *opt,
          * this segment header, so the data after it lands where the cache maps it. */
         if (i < nf && !strcmp(s->name, ".flash.rodata")) skip = s->padded < 8 ? s->padded : 8;
         uint32_t dlen = s->padded - skip;
-        put32(img + pos, s->addr);
-        put32(img + pos + 4, dlen);
-        pos += 8;
-        for (uint32_t k = skip; k < s->padded; k++) {
-            uint8_t b = k < s->size ? s->data[k] : 0;
-            img[pos++] = b;
-            csum ^= b;
-        }
+        fk_image_seg_encode(img + pos, s->addr, dlen);
+        pos += FK_IMAGE_SEG_HDR_LEN;
+        /* the padding to 4 is already zero (calloc) */
+        if (s->size > skip) memcpy(img + pos, s->data + skip, s->size - skip);
+        pos += dlen;
     }
     if (opt && (opt->elf_sha256_desc || opt->elf_sha256_offset)) {
-        if (patch_elf_sha256(elf, len, opt, img, pos, &csum, err, errlen)) goto done;
+        if (patch_elf_sha256(elf, len, opt, img, pos, err, errlen)) goto done;
     }
-    pos += 15 - pos % 16;
-    img[pos++] = csum;
-    fk_sha256_t sha;
-    fk_sha256_start(&sha);
-    fk_sha256_update(&sha, img, pos);
-    fk_sha256_finish(&sha, img + pos);
-    pos += 32;
+    *outlen = fk_image_finish(img, (uint32_t)pos, segments_checksum(img, pos), true);
     *out = img;
-    *outlen = pos;
     img = NULL;
     rc = 0;
 done:

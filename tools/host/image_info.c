@@ -3,8 +3,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "esp_image_format.h"
-#include "fk_hash.h"
+#include "fk_image_fmt.h"
+#include "fk_le.h"
 
 /* A cursor that behaves like a Python file object: reads past the end
  * return fewer bytes, seeks past the end are allowed. */
@@ -17,11 +17,6 @@ static size_t avail(const cur_t *c, size_t n)
 {
     if (c->pos >= c->len) return 0;
     return c->len - c->pos < n ? c->len - c->pos : n;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static void warn(fk_image_view_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,19 +51,20 @@ static bool common_header(fk_image_view_t *v, cur_t *c, uint8_t expected, int *s
     if (avail(c, 8) < 8)
         return fail(v, FK_INFO_CRASH, "struct.error: unpack requires a buffer of 8 bytes",
                     "offset 0x%zx: image header cut short (%zu of 8 bytes)", at, avail(c, 8));
-    const uint8_t *h = c->buf + c->pos;
-    c->pos += 8;
-    v->magic = h[0];
-    v->flash_mode = h[2];
-    v->flash_size_freq = h[3];
-    v->entry = le32(h + 4);
-    *segments = h[1];
-    if (h[0] != expected || h[1] > ESP_IMAGE_MAX_SEGMENTS) {
+    fk_image_hdr_t h;
+    fk_image_hdr_decode(c->buf + c->pos, &h);
+    c->pos += FK_IMAGE_HDR_LEN;
+    v->magic = h.magic;
+    v->flash_mode = h.spi_mode;
+    v->flash_size_freq = h.spi_size_freq;
+    v->entry = h.entry_addr;
+    *segments = h.segment_count;
+    if (h.magic != expected || h.segment_count > ESP_IMAGE_MAX_SEGMENTS) {
         char msg[100];
-        snprintf(msg, sizeof msg, "Invalid firmware image magic=%d segments=%d", h[0], h[1]);
-        if (h[0] != expected)
-            return fail(v, FK_INFO_FATAL, msg, "offset 0x%zx: magic byte 0x%02x, expected 0x%02x", at, h[0], expected);
-        return fail(v, FK_INFO_FATAL, msg, "offset 0x%zx: segment count %d exceeds 16", at + 1, h[1]);
+        snprintf(msg, sizeof msg, "Invalid firmware image magic=%d segments=%d", h.magic, h.segment_count);
+        if (h.magic != expected)
+            return fail(v, FK_INFO_FATAL, msg, "offset 0x%zx: magic byte 0x%02x, expected 0x%02x", at, h.magic, expected);
+        return fail(v, FK_INFO_FATAL, msg, "offset 0x%zx: segment count %d exceeds 16", at + 1, h.segment_count);
     }
     return true;
 }
@@ -77,33 +73,34 @@ static bool load_segment(fk_image_view_t *v, cur_t *c, bool irom)
 {
     size_t at = c->pos;
     if (v->nsegs >= FK_INFO_MAX_SEGS) return fail(v, FK_INFO_CRASH, "too many segments", "too many segments");
-    if (avail(c, 8) < 8)
+    fk_image_segment_t seg;
+    size_t have;
+    fk_image_seg_status_t st = fk_image_seg_at(c->buf, c->len, &c->pos, &seg, &have);
+    if (st == FK_IMAGE_SEG_HDR_SHORT)
         return fail(v, FK_INFO_CRASH, "struct.error: unpack requires a buffer of 8 bytes",
-                    "offset 0x%zx: segment %d header cut short (%zu of 8 bytes)", at, v->nsegs + 1, avail(c, 8));
-    uint32_t addr = le32(c->buf + at), size = le32(c->buf + at + 4);
-    c->pos += 8;
-    if (v->chip == FK_CHIP_ESP8266 && !irom && (addr > 0x40200000u || addr < 0x3ffe0000u || size > 65536u))
+                    "offset 0x%zx: segment %d header cut short (%zu of 8 bytes)", at, v->nsegs + 1, have);
+    uint32_t addr = seg.load_addr, size = seg.data_len;
+    /* esptool warns after reading the header, before it reads the data */
+    if (v->chip == FK_CHIP_ESP8266 && !irom && (addr > FK_IMAGE_IROM_BASE || addr < 0x3ffe0000u || size > 65536u))
         warn(v, "WARNING: Suspicious segment 0x%x, length %u", addr, size);
-    size_t got = avail(c, size);
-    if (got < size) {
+    if (st == FK_IMAGE_SEG_DATA_SHORT) {
         char msg[160];
-        snprintf(msg, sizeof msg, "End of file reading segment 0x%x, length %u (actual length %zu)", addr, size, got);
+        snprintf(msg, sizeof msg, "End of file reading segment 0x%x, length %u (actual length %zu)", addr, size, have);
         return fail(v, FK_INFO_FATAL, msg, "offset 0x%zx: segment %d (load 0x%08x) needs %u bytes, the file has %zu",
-                    at + 8, v->nsegs + 1, addr, size, got);
+                    at + FK_IMAGE_SEG_HDR_LEN, v->nsegs + 1, addr, size, have);
     }
     fk_info_seg_t *s = &v->seg[v->nsegs++];
     s->addr = addr;
     s->stored_len = size;
     s->len = (size + 3u) & ~3u;
-    s->file_offs = (uint32_t)at;
+    s->file_offs = seg.file_offs;
     s->in_checksum = !irom;
-    c->pos += size;
     return true;
 }
 
 static bool read_checksum(fk_image_view_t *v, cur_t *c)
 {
-    c->pos += 15 - c->pos % 16;
+    c->pos = fk_image_checksum_offs((uint32_t)c->pos);
     v->checksum_offs = (uint32_t)c->pos;
     if (avail(c, 1) < 1)
         return fail(v, FK_INFO_CRASH, "TypeError: ord() expected a character, but string of length 0 found",
@@ -113,19 +110,10 @@ static bool read_checksum(fk_image_view_t *v, cur_t *c)
     uint8_t sum = ESP_CHECKSUM_MAGIC;
     for (int i = 0; i < v->nsegs; i++) {
         if (!v->seg[i].in_checksum) continue;
-        const uint8_t *d = c->buf + v->seg[i].file_offs + 8;
-        for (uint32_t k = 0; k < v->seg[i].stored_len; k++) sum ^= d[k];
+        sum = fk_image_checksum(sum, c->buf + v->seg[i].file_offs + FK_IMAGE_SEG_HDR_LEN, v->seg[i].stored_len);
     }
     v->checksum_calc = sum;
     return true;
-}
-
-static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-    fk_sha256_t ctx;
-    fk_sha256_start(&ctx);
-    fk_sha256_update(&ctx, p, n);
-    fk_sha256_finish(&ctx, out);
 }
 
 static void parse_esp8266(const uint8_t *buf, size_t len, fk_image_view_t *v)
@@ -145,7 +133,7 @@ static void parse_esp8266(const uint8_t *buf, size_t len, fk_image_view_t *v)
         if (len - c.pos >= 32) {
             v->sha_present = true;
             memcpy(v->sha_stored, buf + c.pos, 32);
-            sha256(buf, c.pos, v->sha_calc);
+            fk_image_digest(buf, c.pos, v->sha_calc);
             v->sha_valid = memcmp(v->sha_calc, v->sha_stored, 32) == 0;
         }
     } else if (buf[0] == ESP_IMAGE_V2_MAGIC) {
@@ -170,16 +158,9 @@ static void parse_esp8266(const uint8_t *buf, size_t len, fk_image_view_t *v)
             if (!load_segment(v, &c, false)) return;
         if (!read_checksum(v, &c)) return;
         if (len - c.pos >= 4) {
-            /* zlib CRC-32 of everything before it, stored so that it is never 0 */
-            uint32_t crc = 0xFFFFFFFFu;
-            for (size_t i = 0; i < c.pos; i++) {
-                crc ^= buf[i];
-                for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-            }
-            crc ^= 0xFFFFFFFFu;
             v->v2_crc_present = true;
-            v->v2_crc_calc = (crc & 0x80000000u) ? crc ^ 0xFFFFFFFFu : crc + 1;
-            v->v2_crc_stored = le32(buf + c.pos);
+            v->v2_crc_calc = fk_image_v2_crc(buf, c.pos);
+            v->v2_crc_stored = fk_le32(buf + c.pos);
             v->v2_crc_valid = v->v2_crc_calc == v->v2_crc_stored;
         }
     } else {
@@ -200,29 +181,29 @@ static void parse_esp32(const uint8_t *buf, size_t len, fk_image_view_t *v)
              "offset 0x8: extended header cut short (%zu of 16 bytes)", avail(&c, 16));
         return;
     }
-    const uint8_t *x = buf + 8;
-    c.pos += 16;
-    v->wp_pin = x[0];
-    if (x[15] > 1) {
+    fk_image_ext_t x;
+    fk_image_ext_decode(buf + c.pos, &x);
+    c.pos += FK_IMAGE_EXT_HDR_LEN;
+    v->wp_pin = x.wp_pin;
+    if (x.hash_appended > 1) {
         char msg[120];
         snprintf(msg, sizeof msg,
-                 "RuntimeError: ('Invalid value for append_digest field (0x%%02x). Should be 0 or 1.', %d)", x[15]);
-        fail(v, FK_INFO_CRASH, msg, "offset 0x17: hash_appended byte is 0x%02x, must be 0 or 1 (not an ESP32 image?)", x[15]);
+                 "RuntimeError: ('Invalid value for append_digest field (0x%%02x). Should be 0 or 1.', %d)",
+                 x.hash_appended);
+        fail(v, FK_INFO_CRASH, msg, "offset 0x17: hash_appended byte is 0x%02x, must be 0 or 1 (not an ESP32 image?)",
+             x.hash_appended);
         return;
     }
-    v->append_digest = x[15];
-    for (int i = 4; i < 15; i++)
-        if (x[i]) {
-            warn(v, "Warning: some reserved header fields have non-zero values. This image may be from a newer esptool.py?");
-            break;
-        }
+    v->append_digest = x.hash_appended;
+    if (x.reserved_nonzero)
+        warn(v, "Warning: some reserved header fields have non-zero values. This image may be from a newer esptool.py?");
     for (int i = 0; i < segs; i++)
         if (!load_segment(v, &c, false)) return;
     if (!read_checksum(v, &c)) return;
     if (v->append_digest) {
         v->digest_stored_len = avail(&c, 32);
         memcpy(v->digest_stored, buf + c.pos, v->digest_stored_len);
-        sha256(buf, c.pos, v->digest_calc);
+        fk_image_digest(buf, c.pos, v->digest_calc);
     }
 }
 
