@@ -3,49 +3,6 @@
 #include <string.h>
 #include "fk_hash.h"
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-void fk_part_entry_encode(const fk_part_entry_t *e, uint8_t row[32])
-{
-    row[0] = FK_PART_MAGIC & 0xFF;
-    row[1] = FK_PART_MAGIC >> 8;
-    row[2] = e->type;
-    row[3] = e->subtype;
-    put_le32(row + 4, e->offset);
-    put_le32(row + 8, e->size);
-    memset(row + 12, 0, 16);
-    size_t n = strlen(e->label);
-    memcpy(row + 12, e->label, n > 16 ? 16 : n);
-    put_le32(row + 28, e->flags);
-}
-
-bool fk_part_entry_decode(const uint8_t row[32], fk_part_entry_t *e)
-{
-    if (row[0] != (FK_PART_MAGIC & 0xFF) || row[1] != (FK_PART_MAGIC >> 8)) return false;
-    e->type = row[2];
-    e->subtype = row[3];
-    e->offset = le32(row + 4);
-    e->size = le32(row + 8);
-    memcpy(e->label, row + 12, 16);
-    e->label[16] = 0;
-    e->flags = le32(row + 28);
-    return true;
-}
-
-static bool row_is_end(const uint8_t row[32])
-{
-    /* The bootloader's test: magic 0xFFFF with type and subtype 0xFF. */
-    return row[0] == 0xFF && row[1] == 0xFF && row[2] == 0xFF && row[3] == 0xFF;
-}
-
 esp_err_t fk_ptable_load(fk_ptable_t *t, fk_flash_t *flash, uint32_t offset, unsigned flags)
 {
     if (!t || !flash) return ESP_ERR_INVALID_ARG;
@@ -61,7 +18,7 @@ esp_err_t fk_ptable_load(fk_ptable_t *t, fk_flash_t *flash, uint32_t offset, uns
         uint8_t row[FK_PART_ROW_SIZE];
         esp_err_t err = fk_flash_read(flash, offset + i * FK_PART_ROW_SIZE, row, sizeof row);
         if (err != ESP_OK) return err;
-        if (row_is_end(row)) {
+        if (fk_part_row_is_end(row)) {
             if (flags & FK_PT_VERIFY_MD5) fk_md5_finish(&md5, row); /* releases the context */
             return ESP_OK;
         }
@@ -81,13 +38,13 @@ esp_err_t fk_ptable_load(fk_ptable_t *t, fk_flash_t *flash, uint32_t offset, uns
             p->flash = flash;
             continue;
         }
-        if (row[0] == (FK_PART_MD5_MAGIC & 0xFF) && row[1] == (FK_PART_MD5_MAGIC >> 8)) {
+        if (fk_part_row_magic_is(row, FK_PART_MD5_MAGIC)) {
             /* The ESP8266 bootloader accepts and skips this row unchecked. */
             if (flags & FK_PT_VERIFY_MD5) {
                 uint8_t digest[16];
                 if (md5_seen) return ESP_ERR_INVALID_STATE;
                 fk_md5_finish(&md5, digest);
-                if (memcmp(digest, row + 16, 16) != 0) return ESP_ERR_INVALID_CRC;
+                if (memcmp(digest, fk_part_md5_row_digest(row), 16) != 0) return ESP_ERR_INVALID_CRC;
                 fk_md5_start(&md5);
             }
             md5_seen = true;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "esp_err.h"
 #include "fk_flash.h"
+#include "fk_ptable_fmt.h" /* the binary table: rows, magic numbers, names */
 
 #ifndef SPI_FLASH_SEC_SIZE
 #define SPI_FLASH_SEC_SIZE FK_SECTOR_SIZE
@@ -68,29 +69,6 @@ typedef struct {
 } esp_partition_t;
 
 typedef struct esp_partition_iterator_opaque_ *esp_partition_iterator_t;
-
-/* ---- binary format (shared by the device code and the host tool) ---- */
-
-#define FK_PART_TABLE_SIZE 0xC00u       /* bytes read/written at the table offset */
-#define FK_PART_ROW_SIZE 32u
-#define FK_PART_MAX_ROWS (FK_PART_TABLE_SIZE / FK_PART_ROW_SIZE) /* 96 */
-#define FK_PART_MAGIC 0x50AAu           /* bytes AA 50 */
-#define FK_PART_MD5_MAGIC 0xEBEBu       /* bytes EB EB */
-#define FK_PART_FLAG_ENCRYPTED 0x1u
-#define FK_PART_DEFAULT_OFFSET 0x8000u
-
-typedef struct {
-    uint8_t type;
-    uint8_t subtype;
-    uint32_t offset;
-    uint32_t size;
-    char label[17]; /* NUL-terminated; 16 bytes on flash, no terminator if full */
-    uint32_t flags;
-} fk_part_entry_t;
-
-void fk_part_entry_encode(const fk_part_entry_t *e, uint8_t row[32]);
-/* Returns false if the row's magic is not AA 50. */
-bool fk_part_entry_decode(const uint8_t row[32], fk_part_entry_t *e);
 
 /* ---- loading the table (flashkit extension) ----
  * Capacity of the in-RAM table; a table with more rows is refused. */

@@ -77,4 +77,32 @@ check "sdkconfig line named" grep -q "App2 offset 0x80000 (sdkconfig:7 CONFIG_AP
 # 2 MB+: APP1 is the boot partition (factory here).
 "$FLASHKIT" partition check singleapp --flash-size 2MB --app1 0x10000:0xF0000 >/dev/null
 check "2MB singleapp agrees" test $? -eq 0
+# Issue 12: a control byte in a CSV is an error naming file and line (it
+# used to cut the table short silently, exit 0).
+printf 'nvs, data, nvs, 0x9000, 0x6000\nphy\0_init, data, phy, 0xf000, 0x1000\nfactory, app, factory, 0x10000, 1M\n' > nul.csv
+"$FLASHKIT" partition gen nul.csv nul.bin 2>err.txt
+check "NUL in CSV exits 2" test $? -eq 2
+check "NUL in CSV names file and line 2" grep -q "nul.csv: Error at line 2: control byte 0x00" err.txt
+check "NUL in CSV writes nothing" test ! -e nul.bin
+printf 'nvs, data, nvs, 0x9000, 0x6000\r\nphy_init, data, phy, 0xf000, 0x1000\x1b\n' > esc.csv
+"$FLASHKIT" partition show esc.csv 2>err.txt >/dev/null
+check "ESC in CSV refused by show too" test $? -eq 2
+check "ESC named with its line" grep -q "esc.csv: Error at line 2: control byte 0x1b" err.txt
+printf 'nvs, data, nvs, 0x9000, 0x6000\n\tphy_init, data, phy, 0xf000, 0x1000\r\n' > tab.csv
+"$FLASHKIT" partition gen -q tab.csv tab.bin
+check "tab and CR LF stay allowed" test $? -eq 0
+
+# Issue 12: erased flash (all 0xFF) is a binary table with no entries, not a CSV.
+head -c 3072 /dev/zero | tr '\0' '\377' > ff.bin
+"$FLASHKIT" partition gen ff.bin ff.csv 2>err.txt
+check "erased table exits 2" test $? -eq 2
+check "erased table explained" grep -q "ff.bin: no partition table entries: file is erased flash (all 0xFF" err.txt
+check "erased table: offset named" grep -q "offset 0x0" err.txt
+check "erased table: not read as CSV" test "$(grep -c "Field 'type'" err.txt)" -eq 0
+check "erased table writes nothing" test ! -e ff.csv
+
+# Issue 12: the MD5 mismatch in hex (the reference's b'' wording follows for scripts).
+"$FLASHKIT" partition gen "$vec/bad_bin_md5_mismatch/input.bin" md5.csv 2>err.txt
+check "MD5 mismatch exits 2" test $? -eq 2
+check "MD5 mismatch in hex" grep -q "MD5 row at offset 0x40 does not match the entries before it: computed e6c39985bd0f443a39e6865e110adaa5, stored e7c39985bd0f443a39e6865e110adaa5" err.txt
 finish partition_cli

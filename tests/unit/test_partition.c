@@ -3,27 +3,61 @@
 #include "fk_test.h"
 #include "esp_partition.h"
 #include "flash_emu.h"
-#include "part_gen.h"
+#include "fk_hash.h"
 
-static void build_table(fk_emu_t *emu, const char *builtin, bool md5, uint32_t offset)
+/* The tables are written with the core's encoder only, so this test also
+ * runs on the ESP8266 (under QEMU) with the firmware's FK_PARTITION_MAX. */
+typedef struct {
+    const char *label;
+    uint8_t type, subtype;
+    uint32_t offset, size;
+} row_t;
+
+static const row_t two_ota[] = {
+    {"nvs", 1, 0x02, 0x9000, 0x4000},      {"otadata", 1, 0x00, 0xd000, 0x2000}, {"phy_init", 1, 0x01, 0xf000, 0x1000},
+    {"ota_0", 0, 0x10, 0x10000, 0xF0000}, {"ota_1", 0, 0x11, 0x110000, 0xF0000}, {NULL, 0, 0, 0, 0}};
+static const row_t two_ota_1mb[] = {
+    {"nvs", 1, 0x02, 0x9000, 0x4000},      {"otadata", 1, 0x00, 0xd000, 0x2000}, {"phy_init", 1, 0x01, 0xf000, 0x1000},
+    {"ota_0", 0, 0x10, 0x10000, 0x70000}, {"ota_1", 0, 0x11, 0x80000, 0x70000},  {NULL, 0, 0, 0, 0}};
+static const row_t singleapp[] = {{"nvs", 1, 0x02, 0x9000, 0x6000},
+                                  {"phy_init", 1, 0x01, 0xf000, 0x1000},
+                                  {"factory", 0, 0x00, 0x10000, 0xF0000},
+                                  {NULL, 0, 0, 0, 0}};
+
+static void build_table(fk_emu_t *emu, const row_t *rows, bool md5, uint32_t offset)
 {
-    fk_part_opts_t o;
-    fk_part_opts_default(&o);
-    o.md5 = md5;
-    o.table_offset = offset;
-    fk_part_list_t l;
-    char err[256];
-    CHECK_EQ(fk_part_parse_csv(fk_part_builtin(builtin), &o, &l, err, sizeof err), 0);
-    uint8_t bin[FK_PART_TABLE_SIZE];
-    CHECK_EQ(fk_part_to_bin(&l, &o, bin, err, sizeof err), 0);
+    static uint8_t bin[FK_PART_TABLE_SIZE];
+    memset(bin, 0xFF, sizeof bin);
+    int n = 0;
+    for (; rows[n].label; n++) {
+        fk_part_entry_t e = {.type = rows[n].type, .subtype = rows[n].subtype, .offset = rows[n].offset,
+                             .size = rows[n].size};
+        snprintf(e.label, sizeof e.label, "%s", rows[n].label);
+        fk_part_entry_encode(&e, bin + FK_PART_ROW_SIZE * n);
+    }
+    if (md5) {
+        uint8_t digest[16];
+        fk_md5(bin, (size_t)n * FK_PART_ROW_SIZE, digest);
+        fk_part_md5_row_encode(bin + FK_PART_ROW_SIZE * n, digest);
+    }
     CHECK_EQ(fk_emu_load(emu, offset, bin, sizeof bin), 0);
+}
+
+/* n entry rows from `from` on, each a valid 4 KiB data partition. */
+static void fill_entries(fk_emu_t *emu, uint32_t table, int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        fk_part_entry_t e = {.type = 1, .subtype = 0x81, .offset = 0x10000 + 0x1000u * (uint32_t)i, .size = 0x1000};
+        snprintf(e.label, sizeof e.label, "p%d", i);
+        fk_part_entry_encode(&e, emu->mem + table + FK_PART_ROW_SIZE * (uint32_t)i);
+    }
 }
 
 static void test_load_and_find(void)
 {
     fk_emu_t emu;
     CHECK_EQ(fk_emu_init_mem(&emu, 4 << 20), 0);
-    build_table(&emu, "two_ota", false, 0x8000);
+    build_table(&emu, two_ota, false, 0x8000);
     CHECK_EQ(fk_partition_init(&emu.flash, 0x8000), ESP_OK);
 
     const esp_partition_t *nvs = esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS, NULL);
@@ -85,7 +119,7 @@ static void test_bootloader_rules(void)
     fk_ptable_t t;
 
     /* With the MD5 row: skipped on the ESP8266, checked when asked. */
-    build_table(&emu, "two_ota_1mb", true, 0x8000);
+    build_table(&emu, two_ota_1mb, true, 0x8000);
     CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_OK);
     CHECK_EQ(t.count, 5);
     CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, FK_PT_VERIFY_MD5), ESP_OK);
@@ -94,22 +128,36 @@ static void test_bootloader_rules(void)
     CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, FK_PT_VERIFY_MD5), ESP_ERR_INVALID_CRC);
 
     /* Garbage row: invalid magic. */
-    build_table(&emu, "two_ota_1mb", false, 0x8000);
+    build_table(&emu, two_ota_1mb, false, 0x8000);
     emu.mem[0x8000 + 2 * 32] = 0x12;
     CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_ERR_INVALID_STATE);
 
     /* A partition past the end of the flash. */
-    build_table(&emu, "two_ota", false, 0x8000); /* a 2 MB table on 1 MB flash */
+    build_table(&emu, two_ota, false, 0x8000); /* a 2 MB table on 1 MB flash */
     CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_ERR_INVALID_SIZE);
 
-    /* No end row in 96 rows. */
-    memset(emu.mem + 0x8000, 0, FK_PART_TABLE_SIZE);
-    for (int i = 0; i < 96; i++) {
-        fk_part_entry_t e = {.type = 1, .subtype = 0x81, .offset = 0x10000, .size = 0x1000};
-        snprintf(e.label, sizeof e.label, "p%d", i);
-        fk_part_entry_encode(&e, emu.mem + 0x8000 + 32 * i);
+    /* No end row in 96 rows: as many entries as the RAM table holds, then
+     * MD5 rows (skipped on the ESP8266), whatever FK_PARTITION_MAX is. */
+    int cap = FK_PARTITION_MAX < (int)FK_PART_MAX_ROWS ? FK_PARTITION_MAX : (int)FK_PART_MAX_ROWS;
+    memset(emu.mem + 0x8000, 0xFF, 0x1000);
+    fill_entries(&emu, 0x8000, 0, cap);
+    for (int i = cap; i < (int)FK_PART_MAX_ROWS; i++) {
+        static const uint8_t digest[16];
+        fk_part_md5_row_encode(emu.mem + 0x8000 + FK_PART_ROW_SIZE * (uint32_t)i, digest);
     }
     CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_ERR_INVALID_STATE);
+
+    /* Exactly FK_PARTITION_MAX entries fit; one more is refused. */
+    if (FK_PARTITION_MAX < (int)FK_PART_MAX_ROWS) {
+        memset(emu.mem + 0x8000, 0xFF, 0x1000);
+        fill_entries(&emu, 0x8000, 0, FK_PARTITION_MAX);
+        CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_OK);
+        CHECK_EQ(t.count, FK_PARTITION_MAX);
+        if (FK_PARTITION_MAX + 1 < (int)FK_PART_MAX_ROWS) {
+            fill_entries(&emu, 0x8000, FK_PARTITION_MAX, 1);
+            CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x8000, 0), ESP_ERR_NO_MEM);
+        }
+    }
 
     /* An erased table region has no partitions but is valid. */
     memset(emu.mem + 0x8000, 0xFF, 0x1000);
@@ -125,7 +173,7 @@ static void test_bootloader_rules(void)
     CHECK(!strcmp(t.part[0].label, "abcdefghijklmnop"));
 
     /* Table at a custom offset (the SDK's v2->v3 1 MB example uses 0x5000). */
-    build_table(&emu, "singleapp", false, 0x5000);
+    build_table(&emu, singleapp, false, 0x5000);
     CHECK_EQ(fk_ptable_load(&t, &emu.flash, 0x5000, 0), ESP_OK);
     CHECK_EQ(t.count, 3);
     fk_emu_close(&emu);

@@ -14,32 +14,23 @@
 #define APP_ALIGN 0x1000u
 #define DATA_ALIGN 4u
 
-static const fk_keyword_t type_kw[] = {{"app", 0x00}, {"data", 0x01}};
-static const fk_keyword_t app_kw[] = {
-    {"factory", 0x00}, {"test", 0x20},   {"ota_0", 0x10},  {"ota_1", 0x11},  {"ota_2", 0x12},
-    {"ota_3", 0x13},   {"ota_4", 0x14},  {"ota_5", 0x15},  {"ota_6", 0x16},  {"ota_7", 0x17},
-    {"ota_8", 0x18},   {"ota_9", 0x19},  {"ota_10", 0x1a}, {"ota_11", 0x1b}, {"ota_12", 0x1c},
-    {"ota_13", 0x1d},  {"ota_14", 0x1e}, {"ota_15", 0x1f},
-};
-static const fk_keyword_t data_kw[] = {
-    {"ota", 0x00},      {"phy", 0x01},    {"nvs", 0x02}, {"coredump", 0x03},  {"nvs_keys", 0x04},
-    {"efuse", 0x05},    {"esphttpd", 0x80}, {"fat", 0x81}, {"spiffs", 0x82},
-};
-
-#define NKW(a) (sizeof(a) / sizeof((a)[0]))
+/* fk_part_parse_int() takes keyword tables: the core's names in that form. */
+static const fk_keyword_t *type_kw(size_t *n)
+{
+    static fk_keyword_t t[2];
+    for (uint8_t i = 0; i < 2; i++) t[i] = (fk_keyword_t){fk_part_type_keyword(i), i};
+    *n = 2;
+    return t;
+}
 
 static const fk_keyword_t *subtype_kw(int type, size_t *n)
 {
-    if (type == 0) {
-        *n = NKW(app_kw);
-        return app_kw;
-    }
-    if (type == 1) {
-        *n = NKW(data_kw);
-        return data_kw;
-    }
+    static fk_keyword_t t[2][24];
     *n = 0;
-    return NULL;
+    if (type != FK_PART_TYPE_APP && type != FK_PART_TYPE_DATA) return NULL;
+    const fk_part_name_t *names = fk_part_subtype_names((uint8_t)type, n);
+    for (size_t i = 0; i < *n && i < 24; i++) t[type][i] = (fk_keyword_t){names[i].name, names[i].value};
+    return t[type];
 }
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -151,11 +142,13 @@ static bool parse_row(char *line, fk_part_entry_t *e, row_extra_t *x, char *err,
     e->label[16] = 0;
 
     int64_t v;
+    size_t ntk;
+    const fk_keyword_t *tk = type_kw(&ntk);
     if (!*fields[1]) {
         seterr(err, errlen, "Field 'type' can't be left empty.");
         return false;
     }
-    if (!fk_part_parse_int(fields[1], type_kw, NKW(type_kw), &v, err, errlen)) return false;
+    if (!fk_part_parse_int(fields[1], tk, ntk, &v, err, errlen)) return false;
     if (v < 0 || v > 254) {
         seterr(err, errlen, "Invalid field value %s (type must be 0..254)", fields[1]);
         return false;
@@ -311,43 +304,62 @@ static void py_bytes_repr(const uint8_t *b, size_t n, char *out, size_t outlen)
 #undef PUT
 }
 
+/* Nothing but erased flash where the table should start: say so, rather
+ * than "missing end marker" or a CSV error. */
+static int erased_table(const uint8_t *bin, size_t len, char *err, size_t errlen)
+{
+    size_t n = 0;
+    while (n < len && bin[n] == 0xFF) n++;
+    if (n == len)
+        seterr(err, errlen, "no partition table entries: file is erased flash (all 0xFF, %zu bytes from offset 0x0)",
+               len);
+    else
+        seterr(err, errlen,
+               "no partition table entries: the first row (offset 0x0) is erased flash (0xFF), which ends the table "
+               "before any entry; the first other byte is at offset 0x%zx",
+               n);
+    return -1;
+}
+
 int fk_part_parse_bin(const uint8_t *bin, size_t len, const fk_part_opts_t *o, fk_part_list_t *out,
                       char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    if (len >= FK_PART_ROW_SIZE && fk_part_row_is_erased(bin)) return erased_table(bin, len, err, errlen);
     fk_md5_t md5;
     fk_md5_start(&md5);
     uint8_t digest[16];
-    for (size_t off = 0; off < len; off += 32) {
+    for (size_t off = 0; off < len; off += FK_PART_ROW_SIZE) {
         const uint8_t *row = bin + off;
-        if (len - off < 32) {
+        if (len - off < FK_PART_ROW_SIZE) {
             fk_md5_finish(&md5, digest);
             seterr(err, errlen, "Partition table length must be a multiple of 32 bytes");
             return -1;
         }
-        static const uint8_t ff[32] = {
-            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-        if (!memcmp(row, ff, 32)) {
+        if (fk_part_row_is_erased(row)) {
             fk_md5_finish(&md5, digest);
             return o->verify ? fk_part_verify(out, o, err, errlen) : 0;
         }
-        if (o->md5 && row[0] == 0xEB && row[1] == 0xEB) {
+        if (o->md5 && fk_part_row_magic_is(row, FK_PART_MD5_MAGIC)) {
             fk_md5_t copy = md5; /* the digest so far; the stream goes on */
             fk_md5_finish(&copy, digest);
-            if (memcmp(digest, row + 16, 16) != 0) {
-                char hex[33], parsed[200];
+            if (memcmp(digest, fk_part_md5_row_digest(row), 16) != 0) {
+                char hex[33], parsed[33], repr[200];
                 md5_hex(digest, hex);
-                char ph[33];
-                md5_hex(row + 16, ph);
-                py_bytes_repr((const uint8_t *)ph, 32, parsed, sizeof parsed);
+                md5_hex(fk_part_md5_row_digest(row), parsed);
                 fk_md5_finish(&md5, digest);
-                seterr(err, errlen, "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", hex, parsed);
+                /* The reference's own line (Python's b'' repr of the hex
+                 * text) goes second, for scripts that look for it. */
+                py_bytes_repr((const uint8_t *)parsed, 32, repr, sizeof repr);
+                seterr(err, errlen,
+                       "MD5 row at offset 0x%zx does not match the entries before it: computed %s, stored %s\n"
+                       "  gen_esp32part.py reports: MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)",
+                       off, hex, parsed, hex, repr);
                 return -1;
             }
             continue;
         }
-        fk_md5_update(&md5, row, 32);
+        fk_md5_update(&md5, row, FK_PART_ROW_SIZE);
         if (out->count >= FK_PART_GEN_MAX) {
             fk_md5_finish(&md5, digest);
             seterr(err, errlen, "Partition table has more than %d entries", FK_PART_GEN_MAX);
@@ -409,12 +421,15 @@ int fk_part_verify(const fk_part_list_t *l, const fk_part_opts_t *o, char *err, 
             return -1;
         }
         int v;
-        if (is_keyword(type_kw, NKW(type_kw), e->label, &v) && v != e->type)
+        size_t ntk, napp, ndata;
+        const fk_keyword_t *tk = type_kw(&ntk), *app = subtype_kw(FK_PART_TYPE_APP, &napp),
+                           *data = subtype_kw(FK_PART_TYPE_DATA, &ndata);
+        if (is_keyword(tk, ntk, e->label, &v) && v != e->type)
             fk_warn("Partition has name '%s' which is a partition type, but does not match this partition's type (0x%x). Mistake in partition table?",
                     e->label, e->type);
         size_t nkw;
         const fk_keyword_t *own = subtype_kw(e->type, &nkw);
-        bool any = is_keyword(app_kw, NKW(app_kw), e->label, &v) || is_keyword(data_kw, NKW(data_kw), e->label, &v);
+        bool any = is_keyword(app, napp, e->label, &v) || is_keyword(data, ndata, e->label, &v);
         if (any && !(own && is_keyword(own, nkw, e->label, &v) && v == e->subtype))
             fk_warn("Partition has name '%s' which is a partition subtype, but this partition has non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
                     e->label, e->type, e->subtype);
@@ -475,26 +490,19 @@ int fk_part_verify(const fk_part_list_t *l, const fk_part_opts_t *o, char *err, 
 int fk_part_to_bin(const fk_part_list_t *l, const fk_part_opts_t *o, uint8_t out[FK_PART_TABLE_SIZE],
                    char *err, size_t errlen)
 {
-    size_t len = (size_t)l->count * 32 + (o->md5 ? 32 : 0);
+    size_t len = (size_t)(l->count + (o->md5 ? 1 : 0)) * FK_PART_ROW_SIZE;
     if (len >= FK_PART_TABLE_SIZE) {
         seterr(err, errlen, "Binary partition table length (%zu) longer than max", len);
         return -1;
     }
     memset(out, 0xFF, FK_PART_TABLE_SIZE);
-    for (int i = 0; i < l->count; i++) fk_part_entry_encode(&l->e[i], out + 32 * i);
+    for (int i = 0; i < l->count; i++) fk_part_entry_encode(&l->e[i], out + FK_PART_ROW_SIZE * i);
     if (o->md5) {
-        uint8_t *row = out + 32 * l->count;
-        row[0] = row[1] = 0xEB;
-        fk_md5(out, (size_t)l->count * 32, row + 16);
+        uint8_t digest[16];
+        fk_md5(out, (size_t)l->count * FK_PART_ROW_SIZE, digest);
+        fk_part_md5_row_encode(out + FK_PART_ROW_SIZE * l->count, digest);
     }
     return 0;
-}
-
-static const char *keyword_for(const fk_keyword_t *kw, size_t n, int value)
-{
-    for (size_t i = 0; i < n; i++)
-        if (kw[i].value == value) return kw[i].name;
-    return NULL;
 }
 
 static void print_size(FILE *f, uint32_t v)
@@ -510,14 +518,12 @@ static void print_size(FILE *f, uint32_t v)
 static void print_csv_row(FILE *f, const fk_part_entry_t *e)
 {
     fputs(e->label, f);
-    const char *t = keyword_for(type_kw, NKW(type_kw), e->type);
+    const char *t = fk_part_type_keyword(e->type);
     if (t)
         fprintf(f, ",%s", t);
     else
         fprintf(f, ",%d", e->type);
-    size_t nkw;
-    const fk_keyword_t *kw = subtype_kw(e->type, &nkw);
-    const char *st = kw ? keyword_for(kw, nkw, e->subtype) : NULL;
+    const char *st = fk_part_subtype_keyword(e->type, e->subtype);
     if (st)
         fprintf(f, ",%s", st);
     else
@@ -537,6 +543,26 @@ char *fk_part_to_csv(const fk_part_list_t *l)
     for (int i = 0; i < l->count; i++) print_csv_row(f, &l->e[i]);
     fclose(f);
     return buf;
+}
+
+/* A control byte would cut the text short (NUL) or be taken into a field
+ * unseen; only tab, CR and LF belong in a CSV. */
+static int csv_control_byte(const char *text, size_t len, char *err, size_t errlen)
+{
+    int line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n' || (c == '\r' && !(i + 1 < len && text[i + 1] == '\n'))) {
+            line++;
+            line_start = i + 1;
+        } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F) {
+            seterr(err, errlen, "Error at line %d: control byte 0x%02x at column %zu (file offset 0x%zx): a partition CSV is text",
+                   line, c, i - line_start + 1, i);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int fk_part_load_input(const char *path_or_name, const fk_part_opts_t *o, fk_part_list_t *out,
@@ -559,7 +585,14 @@ int fk_part_load_input(const char *path_or_name, const fk_part_opts_t *o, fk_par
         seterr(err, errlen, "cannot read the file");
         return -1;
     }
-    *binary_in = len >= 2 && data[0] == 0xAA && data[1] == 0x50;
+    /* The reference looks only for AA 50; a table that starts with its MD5
+     * row or with erased flash is binary too (and then an error that says so). */
+    *binary_in = len >= 2 && (fk_part_row_magic_is(data, FK_PART_MAGIC) || fk_part_row_magic_is(data, FK_PART_MD5_MAGIC) ||
+                              fk_part_row_magic_is(data, FK_PART_END_MAGIC));
+    if (!*binary_in && csv_control_byte((const char *)data, len, err, errlen)) {
+        free(data);
+        return -1;
+    }
     if (!quiet) fputs(*binary_in ? "Parsing binary partition input...\n" : "Parsing CSV input...\n", stderr);
     int rc = *binary_in ? fk_part_parse_bin(data, len, o, out, err, errlen)
                         : fk_part_parse_csv((const char *)data, o, out, err, errlen);

@@ -19,31 +19,18 @@ int fk_part_flash_size(const char *s, uint32_t *out)
     return -1;
 }
 
-static const char *type_names[] = {"app", "data"};
-static const struct {
-    int type, subtype;
-    const char *name;
-} subtype_names[] = {
-    {0, 0x00, "factory"},  {0, 0x20, "test"},     {1, 0x00, "ota"},      {1, 0x01, "phy"},
-    {1, 0x02, "nvs"},      {1, 0x03, "coredump"}, {1, 0x04, "nvs_keys"}, {1, 0x05, "efuse"},
-    {1, 0x80, "esphttpd"}, {1, 0x81, "fat"},      {1, 0x82, "spiffs"},
-};
-
 const char *fk_part_type_name(int type, char buf[8])
 {
-    if (type == 0 || type == 1) return type_names[type];
+    const char *k = fk_part_type_keyword((uint8_t)type);
+    if (k) return k;
     snprintf(buf, 8, "0x%02x", type & 0xFF);
     return buf;
 }
 
 const char *fk_part_subtype_name(int type, int subtype, char buf[8])
 {
-    if (type == 0 && subtype >= 0x10 && subtype < 0x20) {
-        snprintf(buf, 8, "ota_%d", subtype - 0x10);
-        return buf;
-    }
-    for (size_t i = 0; i < sizeof subtype_names / sizeof subtype_names[0]; i++)
-        if (subtype_names[i].type == type && subtype_names[i].subtype == subtype) return subtype_names[i].name;
+    const char *k = fk_part_subtype_keyword((uint8_t)type, (uint8_t)subtype);
+    if (k) return k;
     snprintf(buf, 8, "0x%02x", subtype & 0xFF);
     return buf;
 }
