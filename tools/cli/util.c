@@ -299,3 +299,24 @@ int fk_mkdir_p(const char *dir)
     free(d);
     return rc;
 }
+
+bool fk_is_pyspace(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+void fk_trim_span(const char **s, size_t *n)
+{
+    while (*n && fk_is_pyspace((unsigned char)**s)) (*s)++, (*n)--;
+    while (*n && fk_is_pyspace((unsigned char)(*s)[*n - 1])) (*n)--;
+}
+
+char *fk_trim(char *s)
+{
+    size_t n = strlen(s);
+    const char *start = s;
+    fk_trim_span(&start, &n);
+    char *b = s + (start - s);
+    b[n] = '\0';
+    return b;
+}

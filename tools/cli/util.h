@@ -61,4 +61,14 @@ bool fk_opt_value(int argc, char **argv, int *i, const char *name, const char **
 /* mkdir -p: creates dir and its missing parents. 0, or -1 with errno. */
 int fk_mkdir_p(const char *dir);
 
+/* The whitespace Python's str.strip() removes, ASCII part, which the
+ * reference tools strip fields and lines with: space, \t \n \v \f \r and
+ * \x1c..\x1f. The one trimming rule for every CSV reader. */
+bool fk_is_pyspace(unsigned char c);
+/* Trims that whitespace off both ends of the span s[0..*n). */
+void fk_trim_span(const char **s, size_t *n);
+/* The same in place on a NUL-terminated string: cuts the end, returns the
+ * first character kept. */
+char *fk_trim(char *s);
+
 #endif

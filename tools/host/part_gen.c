@@ -107,14 +107,6 @@ static char *expand_vars(const char *line, size_t n)
     return out;
 }
 
-static char *strip(char *s)
-{
-    while (isspace((unsigned char)*s)) s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
-    return s;
-}
-
 typedef struct {
     bool has_offset;
     int64_t size; /* may be negative until placement */
@@ -130,7 +122,7 @@ static bool parse_row(char *line, fk_part_entry_t *e, row_extra_t *x, char *err,
     while (nf < 6) {
         char *comma = strchr(p, ',');
         if (comma) *comma = 0;
-        fields[nf++] = strip(p);
+        fields[nf++] = fk_trim(p);
         if (!comma) break;
         p = comma + 1;
     }
@@ -226,7 +218,7 @@ int fk_part_parse_csv(const char *text, const fk_part_opts_t *o, fk_part_list_t 
             free(line);
             return -1;
         }
-        char *s = strip(line);
+        char *s = fk_trim(line);
         if (!*s || *s == '#') {
             free(line);
             continue;
