@@ -4,8 +4,9 @@
 # Builds firmware v1 and v2 for the ESP8266, flashes v1 and the aliyun-key
 # credentials onto a 4 MB two-OTA device, serves v2 with python3 -m
 # http.server on 127.0.0.1:8070 (another free port if taken), boots, reads
-# ProductKey from NVS, runs the OTA, reboots into ota_1. Artifacts stay in
-# BUILD_DIR/demo/.
+# ProductKey from NVS, runs the OTA, reboots into ota_1; then, on a device
+# with app rollback, an unconfirmed update reverted and a confirmed one kept.
+# Artifacts stay in BUILD_DIR/demo/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -110,5 +111,36 @@ if [[ $label == ota_1 && $version == 2.0.0 && $pk2 == "$pk" ]]; then
   echo "demo: OK - v1 (ota_0) -> OTA over HTTP -> v2 (ota_1); device image: $out/device.img"
 else
   echo "demo: FAILED - expected ota_1 running 2.0.0" >&2
+  exit 1
+fi
+
+# App rollback (ESP-IDF's CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE) on a second device.
+rb="$out/device-rollback.img"
+printf 'CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=y\n' >"$out/sdkconfig.rollback"
+rbopt=(--sdkconfig "$out/sdkconfig.rollback")
+running() { "$FK" device boot "$rb" "${rbopt[@]}" --json | python3 -c '
+import json,sys
+j=json.load(sys.stdin)
+print(j["booted"]["label"], j["app"]["version"], j["running_state"])'; }
+step "8. Rollback: a device whose bootloader has app rollback; v1 runs from ota_0"
+"$FK" device create "$rb" --flash-size 4MB --table two_ota --app "$out/flashkit_demo-v1.bin" >/dev/null
+"$FK" device boot "$rb" "${rbopt[@]}" | grep -E "boot: (start|rollback)|running app state|App version"
+
+step "9. OTA to v2, and v2 never confirms itself (--no-confirm): it runs PENDING_VERIFY"
+"$FK" device ota "$rb" "$url" "${rbopt[@]}" --no-confirm | grep -E "boot: (start|rollback)|running app state|App version|not confirmed"
+"$FK" device otadata "$rb" "${rbopt[@]}"
+
+step "10. Reset without confirming: the bootloader marks v2 ABORTED and runs v1 again"
+"$FK" device boot "$rb" "${rbopt[@]}" | grep -E "boot: (start|rollback)|running app state|App version"
+"$FK" device otadata "$rb" "${rbopt[@]}"
+read -r rlabel rversion rstate <<<"$(running)"
+
+step "11. OTA to v2 again; this time the new app confirms itself (VALID) and stays"
+"$FK" device ota "$rb" "$url" "${rbopt[@]}" | grep -E "boot: (start|rollback)|running app state|App version|mark_app_valid"
+read -r clabel cversion cstate <<<"$(running)"
+if [[ $rlabel == ota_0 && $rversion == 1.0.0 && $clabel == ota_1 && $cversion == 2.0.0 && $cstate == VALID ]]; then
+  echo "demo: OK - rollback: unconfirmed v2 reverted to v1 (ota_0), confirmed v2 stays (ota_1, VALID); device image: $rb"
+else
+  echo "demo: FAILED - rollback: after the reset $rlabel $rversion $rstate, after confirming $clabel $cversion $cstate" >&2
   exit 1
 fi
