@@ -605,3 +605,14 @@ const fk_part_entry_t *fk_part_list_find(const fk_part_list_t *l, int type, int 
         if (l->e[i].type == type && (subtype < 0 || l->e[i].subtype == subtype)) return &l->e[i];
     return NULL;
 }
+
+const fk_part_entry_t *fk_part_list_find_label(const fk_part_list_t *l, const char *label)
+{
+    for (int i = 0; i < l->count; i++)
+        if (!strcmp(l->e[i].label, label)) return &l->e[i];
+    for (int i = 0; i < l->count; i++) {
+        const char *sub = l->e[i].type == FK_PART_TYPE_APP ? fk_part_subtype_keyword(l->e[i].type, l->e[i].subtype) : NULL;
+        if (sub && !strcmp(sub, label)) return &l->e[i];
+    }
+    return NULL;
+}

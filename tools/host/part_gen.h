@@ -58,5 +58,8 @@ int fk_part_load_any(const char *path_or_name, const fk_part_opts_t *o, fk_part_
 
 /* Finders over the rows (first match in table order, NULL if none). */
 const fk_part_entry_t *fk_part_list_find(const fk_part_list_t *l, int type, int subtype);
+/* The partition labelled `label`, else the app partition whose subtype has
+ * that name (factory, test, ota_N): how users name a slot. */
+const fk_part_entry_t *fk_part_list_find_label(const fk_part_list_t *l, const char *label);
 
 #endif
