@@ -1,10 +1,13 @@
 /* flashkit partition gen|show|check: a drop-in for gen_esp32part.py plus the
- * views and checks SDK users need. Exit status 2 on errors, as the reference. */
+ * views and checks SDK users need. Exit status 2 on errors, as the reference.
+ * Options are handled here; the table work is in tools/host (part_gen,
+ * part_show) over core/fk_ptable_fmt. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "opts.h"
 #include "part_gen.h"
 #include "part_show.h"
 #include "util.h"
@@ -26,65 +29,54 @@ static const char gen_help[] =
     "  -q, --quiet           no status messages\n"
     "  -v, --verify          accepted for compatibility (verification is the default)\n";
 
-/* Options shared by gen/show/check. Returns 1 if argv[*i] was one of them,
- * 0 if not, -1 on a bad value. */
-static int common_opt(int argc, char **argv, int *i, fk_part_opts_t *o)
+/* The options gen, show and check share. */
+typedef struct {
+    const char *offset, *flash_size;
+    bool no_md5, secure, no_verify;
+} common_t;
+
+#define COMMON_OPTS(c)                                                 \
+    {"--offset", "-o", FK_OPT_VALUE, &(c).offset},                     \
+    {"--flash-size", NULL, FK_OPT_VALUE, &(c).flash_size},             \
+    {"--disable-md5sum", NULL, FK_OPT_FLAG, &(c).no_md5},              \
+    {"--secure", NULL, FK_OPT_FLAG, &(c).secure},                      \
+    {"--no-verify", NULL, FK_OPT_FLAG, &(c).no_verify}
+
+/* Applies the shared options to o; false (message printed) on a bad value. */
+static bool apply_common(const common_t *c, fk_part_opts_t *o)
 {
-    const char *v;
-    const char *a = argv[*i];
-    if (fk_opt_value(argc, argv, i, "--offset", &v) || fk_opt_value(argc, argv, i, "-o", &v)) {
-        if (!v) return -1;
-        if (!fk_parse_size(v, &o->table_offset) || o->table_offset % 0x1000) {
-            fk_err("--offset %s: not a 4 KiB-aligned flash offset", v);
-            return -1;
-        }
-        return 1;
+    fk_part_opts_default(o);
+    if (c->offset && (!fk_parse_size(c->offset, &o->table_offset) || o->table_offset % 0x1000)) {
+        fk_err("--offset %s: not a 4 KiB-aligned flash offset", c->offset);
+        return false;
     }
-    if (fk_opt_value(argc, argv, i, "--flash-size", &v)) {
-        if (!v) return -1;
-        if (fk_part_flash_size(v, &o->flash_size) != 0) {
-            fk_err("--flash-size %s: expected one of 1MB, 2MB, 4MB, 8MB, 16MB", v);
-            return -1;
-        }
-        return 1;
+    if (c->flash_size && fk_part_flash_size(c->flash_size, &o->flash_size) != 0) {
+        fk_err("--flash-size %s: expected one of 1MB, 2MB, 4MB, 8MB, 16MB", c->flash_size);
+        return false;
     }
-    if (!strcmp(a, "--disable-md5sum")) o->md5 = false;
-    else if (!strcmp(a, "--secure")) o->secure = true;
-    else if (!strcmp(a, "--no-verify")) o->verify = false;
-    else return 0;
-    return 1;
+    o->md5 = !c->no_md5;
+    o->secure = c->secure;
+    o->verify = !c->no_verify;
+    return true;
 }
 
 static int gen(int argc, char **argv)
 {
-    fk_part_opts_t o;
-    fk_part_opts_default(&o);
+    common_t c = {0};
+    bool quiet = false, verify = false;
     const char *pos[2] = {NULL, "-"};
-    int npos = 0;
-    bool quiet = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int c = common_opt(argc, argv, &i, &o);
-        if (c < 0) return 2;
-        if (c > 0) continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(gen_help, stdout);
-            return 0;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = true;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verify")) {
-            /* the default */
-        } else if (a[0] == '-' && a[1]) {
-            fk_err("partition gen: unknown option %s (see --help)", a);
-            return 2;
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            fk_err("partition gen: too many arguments (see --help)");
-            return 2;
-        }
-    }
-    if (npos < 1) {
+    const fk_opt_t table[] = {
+        COMMON_OPTS(c),
+        {"--quiet", "-q", FK_OPT_FLAG, &quiet},
+        {"--verify", "-v", FK_OPT_FLAG, &verify}, /* the default; accepted for compatibility */
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "partition gen", .usage = gen_help, .opts = table, .pos = pos, .max_pos = 2};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
+    fk_part_opts_t o;
+    if (!apply_common(&c, &o)) return 2;
+    if (op.npos < 1) {
         fputs(gen_help, stderr);
         return 2;
     }
@@ -94,7 +86,7 @@ static int gen(int argc, char **argv)
     if (!l) return 2;
     char err[1024];
     bool binary_in = false;
-    int rc = fk_part_load_input(pos[0], &o, l, &binary_in, quiet, err, sizeof err);
+    rc = fk_part_load_input(pos[0], &o, l, &binary_in, quiet, err, sizeof err);
     if (rc != 0) {
         fk_err("%s: %s", pos[0], err);
         free(l);
@@ -132,43 +124,32 @@ static const char show_help[] =
 
 static int show(int argc, char **argv)
 {
-    fk_part_opts_t o;
-    fk_part_opts_default(&o);
-    const char *file = NULL, *svg = NULL, *v;
+    common_t c = {0};
+    const char *pos[1], *svg = NULL;
     bool json = false;
-    for (int i = 1; i < argc; i++) {
-        int c = common_opt(argc, argv, &i, &o);
-        if (c < 0) return 2;
-        if (c > 0) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(show_help, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (fk_opt_value(argc, argv, &i, "--svg", &v)) {
-            if (!v) return 2;
-            svg = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("partition show: unknown option %s (see --help)", argv[i]);
-            return 2;
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            fk_err("partition show: too many arguments (see --help)");
-            return 2;
-        }
-    }
-    if (!file) {
+    const fk_opt_t table[] = {
+        COMMON_OPTS(c),
+        {"--json", NULL, FK_OPT_FLAG, &json},
+        {"--svg", NULL, FK_OPT_VALUE, &svg},
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "partition show", .usage = show_help, .opts = table, .pos = pos, .max_pos = 1};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
+    fk_part_opts_t o;
+    if (!apply_common(&c, &o)) return 2;
+    if (op.npos < 1) {
         fputs(show_help, stderr);
         return 2;
     }
+    const char *file = pos[0];
     o.name = file;
     fk_part_list_t *l = malloc(sizeof *l);
     if (!l) return 2;
     char err[1024];
     bool binary_in;
     /* The map needs a flash size; verification against it happens only if given. */
-    int rc = fk_part_load_input(file, &o, l, &binary_in, true, err, sizeof err);
+    rc = fk_part_load_input(file, &o, l, &binary_in, true, err, sizeof err);
     if (rc != 0) {
         fk_err("%s: %s", file, err);
         free(l);
@@ -210,44 +191,34 @@ static bool parse_app(const char *v, const char *opt, fk_app_loc_t *a)
 
 static int check(int argc, char **argv)
 {
+    common_t c = {0};
+    const char *pos[1], *app1_s = NULL, *app2_s = NULL, *sdkconfig = NULL;
+    const fk_opt_t table[] = {
+        COMMON_OPTS(c),
+        {"--app1", NULL, FK_OPT_VALUE, &app1_s},
+        {"--app2", NULL, FK_OPT_VALUE, &app2_s},
+        {"--sdkconfig", NULL, FK_OPT_VALUE, &sdkconfig},
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "partition check", .usage = check_help, .opts = table, .pos = pos, .max_pos = 1};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
     fk_part_opts_t o;
-    fk_part_opts_default(&o);
-    const char *file = NULL, *sdkconfig = NULL, *v;
+    if (!apply_common(&c, &o)) return 2;
     fk_app_loc_t app1 = {0}, app2 = {0};
-    for (int i = 1; i < argc; i++) {
-        int c = common_opt(argc, argv, &i, &o);
-        if (c < 0) return 2;
-        if (c > 0) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(check_help, stdout);
-            return 0;
-        } else if (fk_opt_value(argc, argv, &i, "--app1", &v)) {
-            if (!v || !parse_app(v, "--app1", &app1)) {
-                fk_err("--app1 %s: expected OFFSET:SIZE, e.g. 0x5000:0x7B000", v ? v : "");
-                return 2;
-            }
-        } else if (fk_opt_value(argc, argv, &i, "--app2", &v)) {
-            if (!v || !parse_app(v, "--app2", &app2)) {
-                fk_err("--app2 %s: expected OFFSET:SIZE, e.g. 0x85000:0x7B000", v ? v : "");
-                return 2;
-            }
-        } else if (fk_opt_value(argc, argv, &i, "--sdkconfig", &v)) {
-            if (!v) return 2;
-            sdkconfig = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("partition check: unknown option %s (see --help)", argv[i]);
-            return 2;
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            fk_err("partition check: too many arguments (see --help)");
-            return 2;
-        }
+    if (app1_s && !parse_app(app1_s, "--app1", &app1)) {
+        fk_err("--app1 %s: expected OFFSET:SIZE, e.g. 0x5000:0x7B000", app1_s);
+        return 2;
     }
-    if (!file) {
+    if (app2_s && !parse_app(app2_s, "--app2", &app2)) {
+        fk_err("--app2 %s: expected OFFSET:SIZE, e.g. 0x85000:0x7B000", app2_s);
+        return 2;
+    }
+    if (op.npos < 1) {
         fputs(check_help, stderr);
         return 2;
     }
+    const char *file = pos[0];
     char err[1024];
     if (sdkconfig && fk_app_locs_from_sdkconfig(sdkconfig, &app1, &app2, &o.flash_size, err, sizeof err) != 0) {
         fk_err("%s", err);
