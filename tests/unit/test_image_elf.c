@@ -6,6 +6,7 @@
 #include "esp_image_format.h"
 #include "fk_hash.h"
 #include "fk_test.h"
+#include "fk_le.h"
 #include "util.h"
 
 typedef struct {
@@ -14,21 +15,18 @@ typedef struct {
     uint8_t fill; /* data bytes are fill, fill+1, ... */
 } sec_t;
 
-static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v), put16(p + 2, v >> 16); }
-static uint32_t get32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 /* Builds a little-endian Xtensa ELF with a null section, the given ones and .shstrtab. */
 static size_t make_elf(uint8_t *out, const sec_t *secs, int n, uint32_t entry)
 {
     memset(out, 0, 0x34);
     memcpy(out, "\x7f" "ELF\x01\x01\x01", 7);
-    put16(out + 16, 2);
-    put16(out + 18, 0x5E);
-    put32(out + 20, 1);
-    put32(out + 24, entry);
-    put16(out + 40, 0x34);
-    put16(out + 46, 0x28);
+    fk_put_le16(out + 16, 2);
+    fk_put_le16(out + 18, 0x5E);
+    fk_put_le32(out + 20, 1);
+    fk_put_le32(out + 24, entry);
+    fk_put_le16(out + 40, 0x34);
+    fk_put_le16(out + 46, 0x28);
     size_t pos = 0x34;
     uint32_t offs[32];
     for (int i = 0; i < n; i++) {
@@ -48,24 +46,24 @@ static size_t make_elf(uint8_t *out, const sec_t *secs, int n, uint32_t entry)
     pos += 10;
     uint32_t strsize = (uint32_t)(pos - strtab);
     pos = (pos + 3) & ~(size_t)3;
-    put32(out + 32, (uint32_t)pos);
-    put16(out + 48, (uint32_t)n + 2);
-    put16(out + 50, (uint32_t)n + 1);
+    fk_put_le32(out + 32, (uint32_t)pos);
+    fk_put_le16(out + 48, (uint32_t)n + 2);
+    fk_put_le16(out + 50, (uint32_t)n + 1);
     memset(out + pos, 0, 0x28);
     pos += 0x28;
     for (int i = 0; i < n; i++, pos += 0x28) {
         memset(out + pos, 0, 0x28);
-        put32(out + pos, names[i]);
-        put32(out + pos + 4, secs[i].type);
-        put32(out + pos + 12, secs[i].addr);
-        put32(out + pos + 16, offs[i]);
-        put32(out + pos + 20, secs[i].size);
+        fk_put_le32(out + pos, names[i]);
+        fk_put_le32(out + pos + 4, secs[i].type);
+        fk_put_le32(out + pos + 12, secs[i].addr);
+        fk_put_le32(out + pos + 16, offs[i]);
+        fk_put_le32(out + pos + 20, secs[i].size);
     }
     memset(out + pos, 0, 0x28);
-    put32(out + pos, shstr_name);
-    put32(out + pos + 4, 3);
-    put32(out + pos + 16, strtab);
-    put32(out + pos + 20, strsize);
+    fk_put_le32(out + pos, shstr_name);
+    fk_put_le32(out + pos + 4, 3);
+    fk_put_le32(out + pos + 16, strtab);
+    fk_put_le32(out + pos + 20, strsize);
     return pos + 0x28;
 }
 
@@ -103,7 +101,7 @@ static void test_layout(void)
     CHECK_EQ(img[1], 5);
     CHECK_EQ(img[2], 3);
     CHECK_EQ(img[3], 0x01);
-    CHECK_EQ(get32(img + 4), 0x40210010);
+    CHECK_EQ(fk_le32(img + 4), 0x40210010);
     /* flash segments by address, then RAM segments by address */
     const uint32_t addr[5] = {0x40210010, 0x40220010, 0x3FFE8000, 0x3FFE8100, 0x40100000};
     const uint32_t dlen[5] = {16, 12, 8, 4, 8};
@@ -111,8 +109,8 @@ static void test_layout(void)
     size_t pos = 8;
     uint8_t sum = 0xEF;
     for (int i = 0; i < 5; i++) {
-        CHECK_EQ(get32(img + pos), addr[i]);
-        CHECK_EQ(get32(img + pos + 4), dlen[i]);
+        CHECK_EQ(fk_le32(img + pos), addr[i]);
+        CHECK_EQ(fk_le32(img + pos + 4), dlen[i]);
         CHECK_EQ(img[pos + 8], first[i]); /* .flash.rodata starts after its 8-byte hole */
         for (uint32_t k = 0; k < dlen[i]; k++) sum ^= img[pos + 8 + k];
         pos += 8 + dlen[i];
@@ -199,8 +197,8 @@ static void test_errors(void)
     CHECK_EQ(fk_elf2image(elf, len - 1, &o, &img, &ilen, err, sizeof err), -1);
     CHECK(strstr(err, "truncated") != NULL);
     /* section data outside the file */
-    uint32_t shoff = get32(elf + 32);
-    put32(elf + shoff + 0x28 + 20, 0x100000);
+    uint32_t shoff = fk_le32(elf + 32);
+    fk_put_le32(elf + shoff + 0x28 + 20, 0x100000);
     CHECK_EQ(fk_elf2image(elf, len, &o, &img, &ilen, err, sizeof err), -1);
     CHECK(strstr(err, ".flash.text") && strstr(err, "past the end"));
     CHECK(img == NULL);

@@ -1,12 +1,8 @@
 /* The esptool-compatible reader (`image info`) on hand-made images: the
  * cases esptool reports or dies on that the vectors do not cover. */
 #include "fk_test.h"
+#include "fk_le.h"
 #include "image_info.h"
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
 
 static fk_image_view_t v;
 
@@ -38,9 +34,9 @@ int main(void)
     /* a 6-byte segment is shown padded to 8; the checksum covers the 6 bytes */
     memset(b, 0, sizeof b);
     b[0] = 0xE9, b[1] = 1;
-    put32(b + 4, 0);
-    put32(b + 8, 0x40100000);
-    put32(b + 12, 6);
+    fk_put_le32(b + 4, 0);
+    fk_put_le32(b + 8, 0x40100000);
+    fk_put_le32(b + 12, 6);
     memcpy(b + 16, "\x01\x02\x03\x04\x05\x06", 6);
     b[31] = 0xEF ^ 1 ^ 2 ^ 3 ^ 4 ^ 5 ^ 6;
     fk_image_view_parse(b, 32, FK_CHIP_ESP8266, &v);
@@ -61,10 +57,10 @@ int main(void)
     /* v2: the second header disagrees with the first; odd segment count */
     memset(b, 0, sizeof b);
     b[0] = 0xEA, b[1] = 3, b[2] = 0, b[3] = 0x20;
-    put32(b + 4, 0x40100004);
-    put32(b + 8, 0), put32(b + 12, 16); /* IROM, 16 bytes */
+    fk_put_le32(b + 4, 0x40100004);
+    fk_put_le32(b + 8, 0), fk_put_le32(b + 12, 16); /* IROM, 16 bytes */
     b[32] = 0xE9, b[33] = 0, b[34] = 2, b[35] = 0x21;
-    put32(b + 36, 0x40100008);
+    fk_put_le32(b + 36, 0x40100008);
     b[47] = 0xEF;
     fk_image_view_parse(b, 52, FK_CHIP_ESP8266, &v);
     CHECK_EQ(v.status, FK_INFO_OK);

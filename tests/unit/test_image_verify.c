@@ -4,6 +4,7 @@
  * the descriptor lookup. */
 #include "esp_image_format.h"
 #include "fk_test.h"
+#include "fk_le.h"
 #include "flash_emu.h"
 #include "util.h"
 
@@ -31,11 +32,6 @@ static esp_err_t spy_read(fk_flash_t *f, uint32_t a, void *d, size_t n)
     spy_t *s = (spy_t *)f;
     if (n > s->max_read) s->max_read = n;
     return fk_flash_read(&s->emu->flash, a, d, n);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
 }
 
 static esp_err_t vm(const uint8_t *b, size_t n, unsigned checks, fk_image_info_t *info)
@@ -90,12 +86,12 @@ static void test_corruptions(const uint8_t *img, size_t len)
     CHECK(strcmp(info.reason, "segment count 17 exceeds 16") == 0);
 
     memcpy(b, img, len);
-    put32(b + 0x10130 + 4, 5); /* segment 3's length */
+    fk_put_le32(b + 0x10130 + 4, 5); /* segment 3's length */
     CHECK_EQ(vm(b, len, FK_IMAGE_CHECK_SUM, &info), ESP_ERR_IMAGE_INVALID);
     CHECK(strcmp(info.reason, "unaligned segment length 0x5") == 0);
 
     memcpy(b, img, len);
-    put32(b + 0x10130 + 4, 0x7FFFFFFC);
+    fk_put_le32(b + 0x10130 + 4, 0x7FFFFFFC);
     CHECK_EQ(vm(b, len, FK_IMAGE_CHECK_SUM, &info), ESP_ERR_IMAGE_INVALID);
     CHECK(strstr(info.reason, "runs past the end of flash") != NULL);
 
@@ -163,9 +159,9 @@ static void test_esp32(void)
     uint8_t b[24 + 8 + 256 + 16];
     memset(b, 0, sizeof b);
     b[0] = 0xE9, b[1] = 1;
-    put32(b + 24, 0x3F400020);
-    put32(b + 28, 256);
-    put32(b + 32, ESP_APP_DESC_MAGIC_WORD);
+    fk_put_le32(b + 24, 0x3F400020);
+    fk_put_le32(b + 28, 256);
+    fk_put_le32(b + 32, ESP_APP_DESC_MAGIC_WORD);
     memcpy(b + 32 + 16, "esp32-app", 10);
     esp_app_desc_t d;
     uint32_t at = 0;
