@@ -4,26 +4,24 @@
  * segments are walked and each one's first word is checked. */
 #include <string.h>
 #include "esp_image_format.h"
+#include "fk_image_fmt.h"
+#include "fk_le.h"
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 void fk_app_desc_decode(const uint8_t raw[ESP_APP_DESC_SIZE], esp_app_desc_t *d)
 {
     memset(d, 0, sizeof *d);
-    d->magic_word = le32(raw + 0);
-    d->secure_version = le32(raw + 4);
-    d->reserv1[0] = le32(raw + 8);
-    d->reserv1[1] = le32(raw + 12);
+    d->magic_word = fk_le32(raw + 0);
+    d->secure_version = fk_le32(raw + 4);
+    d->reserv1[0] = fk_le32(raw + 8);
+    d->reserv1[1] = fk_le32(raw + 12);
     memcpy(d->version, raw + 16, 32);
     memcpy(d->project_name, raw + 48, 32);
     memcpy(d->time, raw + 80, 16);
     memcpy(d->date, raw + 96, 16);
     memcpy(d->idf_ver, raw + 112, 32);
     memcpy(d->app_elf_sha256, raw + 144, 32);
-    for (unsigned i = 0; i < 20; i++) d->reserv2[i] = le32(raw + 176 + 4 * i);
+    for (unsigned i = 0; i < 20; i++) d->reserv2[i] = fk_le32(raw + 176 + 4 * i);
 }
 
 /* Reads the descriptor at absolute flash address `at` if its magic is there. */
@@ -31,7 +29,7 @@ static bool try_at(fk_flash_t *flash, uint32_t at, esp_app_desc_t *desc)
 {
     uint8_t raw[ESP_APP_DESC_SIZE];
     if ((uint64_t)at + sizeof raw > flash->size) return false;
-    if (fk_flash_read(flash, at, raw, 4) != ESP_OK || le32(raw) != ESP_APP_DESC_MAGIC_WORD) return false;
+    if (fk_flash_read(flash, at, raw, 4) != ESP_OK || fk_le32(raw) != ESP_APP_DESC_MAGIC_WORD) return false;
     if (fk_flash_read(flash, at, raw, sizeof raw) != ESP_OK) return false;
     fk_app_desc_decode(raw, desc);
     return true;
@@ -49,7 +47,7 @@ static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, es
     for (unsigned i = 0; i < hdr[1] && i < ESP_IMAGE_MAX_SEGMENTS; i++) {
         uint8_t sh[8];
         if (pos + sizeof sh > limit || fk_flash_read(flash, (uint32_t)pos, sh, sizeof sh) != ESP_OK) break;
-        uint32_t len = le32(sh + 4);
+        uint32_t len = fk_le32(sh + 4);
         pos += sizeof sh;
         if (pos + len > limit) break;
         if (len >= ESP_APP_DESC_SIZE && try_at(flash, (uint32_t)pos, desc)) {
@@ -83,4 +81,33 @@ esp_err_t fk_app_desc_find_mem(const uint8_t *buf, size_t len, esp_app_desc_t *d
     esp_err_t err = find(&mf.flash, 0, (uint32_t)len, desc, &at);
     if (err == ESP_OK && desc_offs) *desc_offs = at;
     return err;
+}
+
+/* One image at a time (host tools); too large for an ESP8266 stack. */
+static fk_image_info_t patch_info;
+
+esp_err_t fk_app_desc_set_secure_version(uint8_t *img, size_t len, uint32_t secure_version)
+{
+    esp_app_desc_t d;
+    uint32_t at;
+    esp_err_t err = fk_app_desc_find_mem(img, len, &d, &at);
+    if (err != ESP_OK) return err;
+    err = fk_image_verify_mem(img, len, 0, (uint32_t)len, FK_IMAGE_CHECK_SUM, &patch_info);
+    if (err != ESP_OK) return err;
+    uint32_t L = patch_info.checksum_offs + 1u;
+    uint8_t digest[ESP_IMAGE_HASH_LEN];
+    bool sha = (size_t)L + ESP_IMAGE_HASH_LEN <= len;
+    if (sha) {
+        fk_image_digest(img, L, digest);
+        sha = memcmp(digest, img + L, sizeof digest) == 0;
+    }
+    /* The checksum is the XOR of the segment data: only the changed bytes move it. */
+    uint8_t nb[4];
+    fk_put_le32(nb, secure_version);
+    for (int i = 0; i < 4; i++) {
+        img[L - 1] ^= (uint8_t)(img[at + 4 + i] ^ nb[i]);
+        img[at + 4 + i] = nb[i];
+    }
+    if (sha) fk_image_digest(img, L, img + L);
+    return ESP_OK;
 }

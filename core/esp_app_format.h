@@ -5,7 +5,9 @@
 #ifndef ESP_APP_FORMAT_H
 #define ESP_APP_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "esp_err.h"
 
 #define ESP_APP_DESC_MAGIC_WORD 0xABCD5432u
 #define ESP_APP_DESC_SIZE 256u
@@ -28,5 +30,14 @@ _Static_assert(sizeof(esp_app_desc_t) == ESP_APP_DESC_SIZE, "esp_app_desc_t is 2
 /* Decodes the 256 on-flash bytes (little-endian) into *desc; fields that
  * are strings are copied as stored (they may lack a terminating NUL). */
 void fk_app_desc_decode(const uint8_t raw[ESP_APP_DESC_SIZE], esp_app_desc_t *desc);
+
+/* Sets secure_version in the descriptor of the image in img (wherever the
+ * image has it: ESP8266 second segment or ESP32 offset 0x20), as a build
+ * with CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK compiles it in; the checksum and
+ * an appended SHA-256 are brought up to date. ESP_ERR_NOT_FOUND without a
+ * descriptor, ESP_ERR_IMAGE_INVALID for an image that does not verify. */
+#include <stddef.h>
+#include "esp_err.h"
+esp_err_t fk_app_desc_set_secure_version(uint8_t *img, size_t len, uint32_t secure_version);
 
 #endif

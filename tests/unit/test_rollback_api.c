@@ -1,6 +1,7 @@
 /* The rollback API with real images on the flash emulator: the ESP-IDF
  * life cycle (NEW -> PENDING_VERIFY -> VALID, a revert), anti-rollback, and
  * the error code of every misuse (rollback.md §5-§7). */
+#include "esp_image_format.h"
 #include "fk_test.h"
 #include "test_rollback_util.h"
 
@@ -217,9 +218,33 @@ static void test_off(void)
     fk_emu_close(&emu);
 }
 
+/* What a build with CONFIG_BOOTLOADER_APP_SECURE_VERSION does to the
+ * descriptor: the same bytes as an image made with it from the start. */
+static void test_set_secure_version(void)
+{
+    static uint8_t a[0x4000];
+    memcpy(a, img[1][0], len[1][0]);
+    CHECK_EQ(fk_app_desc_set_secure_version(a, len[1][0], 3), ESP_OK);
+    static uint8_t b[0x4000];
+    size_t lb = rb_image(b, 2 * OTA_TEST_SLOT, "1.0", 5000, 3);
+    CHECK_EQ(lb, len[1][0]);
+    CHECK(memcmp(a, b, lb) == 0);
+    static fk_image_info_t info;
+    CHECK_EQ(fk_image_verify_mem(a, lb, 2 * OTA_TEST_SLOT, OTA_TEST_SLOT, FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH,
+                                 &info),
+             ESP_OK);
+    esp_app_desc_t d;
+    CHECK_EQ(fk_app_desc_find_mem(a, lb, &d, NULL), ESP_OK);
+    CHECK_EQ(d.secure_version, 3u);
+    uint8_t junk[64];
+    memset(junk, 0xE9, sizeof junk);
+    CHECK(fk_app_desc_set_secure_version(junk, sizeof junk, 1) != ESP_OK);
+}
+
 int main(void)
 {
     images();
+    test_set_secure_version();
     test_life();
     test_errors();
     test_anti_rollback();

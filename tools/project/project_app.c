@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "esp_image_format.h"
+#include "util.h"
 
 int fk_layout_check_app(const fk_project_t *p, const fk_layout_t *lay, int slot, const fk_app_file_t *app,
                         fk_msgs_t *m)
@@ -36,6 +37,35 @@ int fk_layout_check_app(const fk_project_t *p, const fk_layout_t *lay, int slot,
         fk_msgs_add(m, "%s: linked to run from flash offset 0x%X (code at 0x%08X) but %s starts at 0x%X",
                     app->path, linked, FK_IMAGE_IROM_LINK + linked, rn, e->offset);
     return m->n - before;
+}
+
+/* ESP-IDF compiles CONFIG_BOOTLOADER_APP_SECURE_VERSION into the app
+ * descriptor when anti-rollback is on (it depends on app rollback), else 0. */
+static int set_secure_version(const fk_project_t *p, const char *out, char *err, size_t errlen)
+{
+    if (!fk_sdkconfig_bool(p->cfg, "BOOTLOADER_APP_ROLLBACK_ENABLE") ||
+        !fk_sdkconfig_bool(p->cfg, "BOOTLOADER_APP_ANTI_ROLLBACK"))
+        return 0;
+    uint32_t v = 0;
+    if (fk_sdkconfig_u32(p->cfg, "BOOTLOADER_APP_SECURE_VERSION", &v) < 0 || v > 32) {
+        snprintf(err, errlen, "%s:%d: CONFIG_BOOTLOADER_APP_SECURE_VERSION: expected a number from 0 to 32",
+                 p->sdk_name, fk_sdkconfig_line(p->cfg, "BOOTLOADER_APP_SECURE_VERSION"));
+        return -1;
+    }
+    uint8_t *img;
+    size_t len;
+    if (fk_read_file(out, &img, &len) != 0) {
+        snprintf(err, errlen, "%s: cannot read the built app back", out);
+        return -1;
+    }
+    esp_err_t e = fk_app_desc_set_secure_version(img, len, v);
+    int rc = e == ESP_OK ? fk_write_file_atomic(out, img, len) : -1;
+    if (e != ESP_OK)
+        snprintf(err, errlen, "%s: cannot set secure_version %u: %s", out, v, esp_err_to_name(e));
+    else if (rc != 0)
+        snprintf(err, errlen, "%s: cannot write the app with its secure_version", out);
+    free(img);
+    return rc;
 }
 
 int fk_project_demo_app(const fk_project_t *p, uint32_t offset, uint32_t size, const char *out, char *err,
@@ -81,5 +111,5 @@ int fk_project_demo_app(const fk_project_t *p, uint32_t offset, uint32_t size, c
         snprintf(err, errlen, "building the demo app for 0x%X with %s failed (see above)", offset, script);
         return -1;
     }
-    return 0;
+    return set_secure_version(p, out, err, errlen);
 }
