@@ -88,6 +88,15 @@ grep -q "ESP_ERR_OTA_ROLLBACK_FAILED" "$T/err" && ok || bad "no previous app: $(
 grep -q "entry B was PENDING_VERIFY .*now ABORTED" "$T/out" && ok || bad "the power-on aborted the unconfirmed app"
 grep -q "esp_ota_mark_app_valid_cancel_rollback(): ESP_OK" "$T/out" && ok || bad "the new app confirmed itself"
 
+# Misuse: nothing to confirm on a device whose otadata is still erased; usage errors.
+"$FK" device create "$T/e.img" --table two_ota --app "$T/v1.bin" >/dev/null || die "create e"
+"$FK" device confirm "$T/e.img" >/dev/null 2>"$T/err" && bad "confirm with erased otadata accepted" || ok
+grep -q "ESP_FAIL (no active OTA entry" "$T/err" && ok || bad "confirm message: $(cat "$T/err")"
+"$FK" device confirm "$T/e.img" --bogus 2>/dev/null; [ $? -eq 2 ] && ok || bad "unknown option: exit 2"
+"$FK" device confirm --help >/dev/null && ok || bad "confirm --help"
+"$FK" device boot "$T/e.img" --sdkconfig "$T/missing" >/dev/null 2>"$T/err" && bad "missing sdkconfig accepted" || ok
+grep -q "missing" "$T/err" && ok || bad "missing sdkconfig named: $(cat "$T/err")"
+
 # --- sdkconfig and anti-rollback (eFuse counter in DEV.img.efuse) ---
 cat >"$T/sdkconfig" <<'EOF2'
 CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=y
