@@ -1,40 +1,16 @@
-/* gen_esp32part.py (SDK tool version 1.2) behaviour: spec partition-table.md §5-8. */
+/* gen_esp32part.py (SDK tool version 1.2) behaviour: spec partition-table.md §6-8 (placement
+ * checks, binary in and out, decoding to CSV); the CSV reading is in part_csv.c. */
 #include "part_gen.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fk_hash.h"
-#include "pyint.h"
 #include "util.h"
 
-#define APP_ALIGN 0x1000u
-#define DATA_ALIGN 4u
-
-/* fk_part_parse_int() takes keyword tables: the core's names in that form. */
-static const fk_keyword_t *type_kw(size_t *n)
-{
-    static fk_keyword_t t[2];
-    for (uint8_t i = 0; i < 2; i++) t[i] = (fk_keyword_t){fk_part_type_keyword(i), i};
-    *n = 2;
-    return t;
-}
-
-static const fk_keyword_t *subtype_kw(int type, size_t *n)
-{
-    static fk_keyword_t t[2][24];
-    *n = 0;
-    if (type != FK_PART_TYPE_APP && type != FK_PART_TYPE_DATA) return NULL;
-    const fk_part_name_t *names = fk_part_subtype_names((uint8_t)type, n);
-    for (size_t i = 0; i < *n && i < 24; i++) t[type][i] = (fk_keyword_t){names[i].name, names[i].value};
-    return t[type];
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void fk_part_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -49,225 +25,6 @@ void fk_part_opts_default(fk_part_opts_t *o)
     o->md5 = true;
     o->verify = true;
     o->name = "input";
-}
-
-/* os.path.expandvars(): $NAME and ${NAME} replaced when set, else kept. */
-static char *expand_vars(const char *line, size_t n)
-{
-    size_t cap = n * 2 + 64, len = 0;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    for (size_t i = 0; i < n;) {
-        const char *val = NULL;
-        size_t consumed = 0;
-        if (line[i] == '$' && i + 1 < n) {
-            char name[256];
-            size_t nl = 0;
-            if (line[i + 1] == '{') {
-                size_t j = i + 2;
-                while (j < n && line[j] != '}') j++;
-                if (j < n && j - (i + 2) < sizeof name) {
-                    nl = j - (i + 2);
-                    memcpy(name, line + i + 2, nl);
-                    consumed = j + 1 - i;
-                }
-            } else {
-                size_t j = i + 1;
-                while (j < n && (isalnum((unsigned char)line[j]) || line[j] == '_')) j++;
-                if (j > i + 1 && j - (i + 1) < sizeof name) {
-                    nl = j - (i + 1);
-                    memcpy(name, line + i + 1, nl);
-                    consumed = j - i;
-                }
-            }
-            if (consumed) {
-                name[nl] = 0;
-                val = getenv(name);
-            }
-        }
-        size_t add = val ? strlen(val) : 1;
-        if (len + add + 1 > cap) {
-            cap = (len + add + 1) * 2;
-            char *nb = realloc(out, cap);
-            if (!nb) {
-                free(out);
-                return NULL;
-            }
-            out = nb;
-        }
-        if (val) {
-            memcpy(out + len, val, add);
-            len += add;
-            i += consumed;
-        } else {
-            out[len++] = line[i++];
-        }
-    }
-    out[len] = 0;
-    return out;
-}
-
-typedef struct {
-    bool has_offset;
-    int64_t size; /* may be negative until placement */
-} row_extra_t;
-
-/* One CSV row -> entry. Returns false with err set (without the line prefix). */
-static bool parse_row(char *line, fk_part_entry_t *e, row_extra_t *x, char *err, size_t errlen)
-{
-    char *fields[6] = {0};
-    int nf = 0;
-    char *p = line;
-    /* The reference appends ",,,," and splits: missing fields are empty. */
-    while (nf < 6) {
-        char *comma = strchr(p, ',');
-        if (comma) *comma = 0;
-        fields[nf++] = fk_trim(p);
-        if (!comma) break;
-        p = comma + 1;
-    }
-    for (int i = nf; i < 6; i++) fields[i] = "";
-
-    memset(e, 0, sizeof *e);
-    /* The name is taken verbatim and silently cut to 16 bytes. */
-    strncpy(e->label, fields[0], 16);
-    e->label[16] = 0;
-
-    int64_t v;
-    size_t ntk;
-    const fk_keyword_t *tk = type_kw(&ntk);
-    if (!*fields[1]) {
-        seterr(err, errlen, "Field 'type' can't be left empty.");
-        return false;
-    }
-    if (!fk_part_parse_int(fields[1], tk, ntk, &v, err, errlen)) return false;
-    if (v < 0 || v > 254) {
-        seterr(err, errlen, "Invalid field value %s (type must be 0..254)", fields[1]);
-        return false;
-    }
-    e->type = (uint8_t)v;
-
-    size_t nkw;
-    const fk_keyword_t *kw = subtype_kw(e->type, &nkw);
-    if (!*fields[2]) {
-        v = 0;
-    } else if (!fk_part_parse_int(fields[2], kw, nkw, &v, err, errlen)) {
-        return false;
-    }
-    if (v < 0 || v > 255) {
-        seterr(err, errlen, "Invalid field value %s (subtype must be 0..255)", fields[2]);
-        return false;
-    }
-    e->subtype = (uint8_t)v;
-
-    x->has_offset = *fields[3] != 0;
-    if (x->has_offset) {
-        if (!fk_part_parse_int(fields[3], NULL, 0, &v, err, errlen)) return false;
-        if (v < 0 || v > 0xFFFFFFFFll) {
-            seterr(err, errlen, "Invalid field value %s (offset out of range)", fields[3]);
-            return false;
-        }
-        e->offset = (uint32_t)v;
-    }
-    if (!*fields[4]) {
-        seterr(err, errlen, "Size field can't be empty");
-        return false;
-    }
-    if (!fk_part_parse_int(fields[4], NULL, 0, &x->size, err, errlen)) return false;
-
-    char *f = fields[5];
-    while (f) {
-        char *colon = strchr(f, ':');
-        if (colon) *colon = 0;
-        if (!strcmp(f, "encrypted"))
-            e->flags |= FK_PART_FLAG_ENCRYPTED;
-        else if (*f) {
-            seterr(err, errlen, "CSV flag column contains unknown flag '%s'", f);
-            return false;
-        }
-        f = colon ? colon + 1 : NULL;
-    }
-    return true;
-}
-
-int fk_part_parse_csv(const char *text, const fk_part_opts_t *o, fk_part_list_t *out, char *err,
-                      size_t errlen)
-{
-    memset(out, 0, sizeof *out);
-    row_extra_t extra[FK_PART_GEN_MAX];
-    int line_no = 0;
-    const char *p = text;
-    while (*p) {
-        /* splitlines(): \n, \r\n and \r all end a line. */
-        size_t n = strcspn(p, "\r\n");
-        line_no++;
-        char *line = expand_vars(p, n);
-        p += n;
-        if (*p == '\r' && p[1] == '\n')
-            p += 2;
-        else if (*p)
-            p++;
-        if (!line) {
-            seterr(err, errlen, "out of memory");
-            return -1;
-        }
-        if (line[0] == '$' && (isalpha((unsigned char)line[1]) || line[1] == '_')) {
-            size_t k = 1;
-            while (isalnum((unsigned char)line[k]) || line[k] == '_') k++;
-            seterr(err, errlen, "unknown variable '%.*s'", (int)(k - 1), line + 1);
-            free(line);
-            return -1;
-        }
-        char *s = fk_trim(line);
-        if (!*s || *s == '#') {
-            free(line);
-            continue;
-        }
-        if (out->count >= FK_PART_GEN_MAX) {
-            seterr(err, errlen, "Error at line %d: too many partitions (the table holds at most %d rows)",
-                   line_no, FK_PART_GEN_MAX - 1);
-            free(line);
-            return -1;
-        }
-        char msg[512];
-        bool ok = parse_row(s, &out->e[out->count], &extra[out->count], msg, sizeof msg);
-        free(line);
-        if (!ok) {
-            seterr(err, errlen, "Error at line %d: %s", line_no, msg);
-            return -1;
-        }
-        out->line[out->count++] = line_no;
-    }
-
-    /* Auto placement and negative sizes, in file order. */
-    uint32_t last_end = o->table_offset + 0x1000;
-    for (int i = 0; i < out->count; i++) {
-        fk_part_entry_t *e = &out->e[i];
-        if (extra[i].has_offset && e->offset < last_end) {
-            if (i == 0)
-                seterr(err, errlen, "CSV Error: First partition offset 0x%x overlaps end of partition table 0x%x",
-                       e->offset, last_end);
-            else
-                seterr(err, errlen,
-                       "CSV Error: Partitions overlap. Partition at line %d sets offset 0x%x. Previous partition ends 0x%x",
-                       out->line[i], e->offset, last_end);
-            return -1;
-        }
-        if (!extra[i].has_offset) {
-            uint32_t pad = e->type == 0 ? APP_ALIGN : DATA_ALIGN;
-            if (last_end % pad) last_end += pad - last_end % pad;
-            e->offset = last_end;
-        }
-        int64_t size = extra[i].size;
-        if (size < 0) size = -size - (int64_t)e->offset;
-        if (size < 0 || size > 0xFFFFFFFFll || (uint64_t)e->offset + (uint64_t)size > 0xFFFFFFFFull) {
-            seterr(err, errlen, "Error at line %d: size out of range", out->line[i]);
-            return -1;
-        }
-        e->size = (uint32_t)size;
-        last_end = e->offset + e->size;
-    }
-    return o->verify ? fk_part_verify(out, o, err, errlen) : 0;
 }
 
 static void md5_hex(const uint8_t d[16], char out[33])
@@ -303,10 +60,10 @@ static int erased_table(const uint8_t *bin, size_t len, char *err, size_t errlen
     size_t n = 0;
     while (n < len && bin[n] == 0xFF) n++;
     if (n == len)
-        seterr(err, errlen, "no partition table entries: file is erased flash (all 0xFF, %zu bytes from offset 0x0)",
+        fk_part_seterr(err, errlen, "no partition table entries: file is erased flash (all 0xFF, %zu bytes from offset 0x0)",
                len);
     else
-        seterr(err, errlen,
+        fk_part_seterr(err, errlen,
                "no partition table entries: the first row (offset 0x0) is erased flash (0xFF), which ends the table "
                "before any entry; the first other byte is at offset 0x%zx",
                n);
@@ -325,7 +82,7 @@ int fk_part_parse_bin(const uint8_t *bin, size_t len, const fk_part_opts_t *o, f
         const uint8_t *row = bin + off;
         if (len - off < FK_PART_ROW_SIZE) {
             fk_md5_finish(&md5, digest);
-            seterr(err, errlen, "Partition table length must be a multiple of 32 bytes");
+            fk_part_seterr(err, errlen, "Partition table length must be a multiple of 32 bytes");
             return -1;
         }
         if (fk_part_row_is_erased(row)) {
@@ -343,7 +100,7 @@ int fk_part_parse_bin(const uint8_t *bin, size_t len, const fk_part_opts_t *o, f
                 /* The reference's own line (Python's b'' repr of the hex
                  * text) goes second, for scripts that look for it. */
                 py_bytes_repr((const uint8_t *)parsed, 32, repr, sizeof repr);
-                seterr(err, errlen,
+                fk_part_seterr(err, errlen,
                        "MD5 row at offset 0x%zx does not match the entries before it: computed %s, stored %s\n"
                        "  gen_esp32part.py reports: MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)",
                        off, hex, parsed, hex, repr);
@@ -354,7 +111,7 @@ int fk_part_parse_bin(const uint8_t *bin, size_t len, const fk_part_opts_t *o, f
         fk_md5_update(&md5, row, FK_PART_ROW_SIZE);
         if (out->count >= FK_PART_GEN_MAX) {
             fk_md5_finish(&md5, digest);
-            seterr(err, errlen, "Partition table has more than %d entries", FK_PART_GEN_MAX);
+            fk_part_seterr(err, errlen, "Partition table has more than %d entries", FK_PART_GEN_MAX);
             return -1;
         }
         fk_part_entry_t *e = &out->e[out->count];
@@ -362,7 +119,7 @@ int fk_part_parse_bin(const uint8_t *bin, size_t len, const fk_part_opts_t *o, f
             char r[64];
             py_bytes_repr(row, 2, r, sizeof r);
             fk_md5_finish(&md5, digest);
-            seterr(err, errlen, "Invalid magic bytes (%s) for partition definition (at offset 0x%zx)", r, off);
+            fk_part_seterr(err, errlen, "Invalid magic bytes (%s) for partition definition (at offset 0x%zx)", r, off);
             return -1;
         }
         if (e->flags & ~FK_PART_FLAG_ENCRYPTED)
@@ -371,15 +128,29 @@ int fk_part_parse_bin(const uint8_t *bin, size_t len, const fk_part_opts_t *o, f
         out->line[out->count++] = 0;
     }
     fk_md5_finish(&md5, digest);
-    seterr(err, errlen, "Partition table is missing an end-of-table marker");
+    fk_part_seterr(err, errlen, "Partition table is missing an end-of-table marker");
     return -1;
 }
 
-static bool is_keyword(const fk_keyword_t *kw, size_t n, const char *name, int *value)
+/* Is a label spelled like a type or subtype keyword (exact case, as the
+ * reference compares)? */
+static bool type_named(const char *label, int *value)
 {
+    for (uint8_t t = FK_PART_TYPE_APP; t <= FK_PART_TYPE_DATA; t++)
+        if (!strcmp(fk_part_type_keyword(t), label)) {
+            *value = t;
+            return true;
+        }
+    return false;
+}
+
+static bool subtype_named(uint8_t type, const char *label, int *value)
+{
+    size_t n;
+    const fk_part_name_t *names = fk_part_subtype_names(type, &n);
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(kw[i].name, name)) {
-            *value = kw[i].value;
+        if (!strcmp(names[i].name, label)) {
+            *value = names[i].value;
             return true;
         }
     return false;
@@ -403,26 +174,21 @@ int fk_part_verify(const fk_part_list_t *l, const fk_part_opts_t *o, char *err, 
 {
     for (int i = 0; i < l->count; i++) {
         const fk_part_entry_t *e = &l->e[i];
-        uint32_t align = e->type == 0 ? APP_ALIGN : DATA_ALIGN;
+        uint32_t align = e->type == 0 ? FK_PART_APP_ALIGN : FK_PART_DATA_ALIGN;
         if (e->offset % align) {
-            seterr(err, errlen, "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", e->label, e->offset, align);
+            fk_part_seterr(err, errlen, "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", e->label, e->offset, align);
             return -1;
         }
         if (o->secure && e->size % align) {
-            seterr(err, errlen, "Partition %s invalid: Size 0x%x is not aligned to 0x%x", e->label, e->size, align);
+            fk_part_seterr(err, errlen, "Partition %s invalid: Size 0x%x is not aligned to 0x%x", e->label, e->size, align);
             return -1;
         }
         int v;
-        size_t ntk, napp, ndata;
-        const fk_keyword_t *tk = type_kw(&ntk), *app = subtype_kw(FK_PART_TYPE_APP, &napp),
-                           *data = subtype_kw(FK_PART_TYPE_DATA, &ndata);
-        if (is_keyword(tk, ntk, e->label, &v) && v != e->type)
+        if (type_named(e->label, &v) && v != e->type)
             fk_warn("Partition has name '%s' which is a partition type, but does not match this partition's type (0x%x). Mistake in partition table?",
                     e->label, e->type);
-        size_t nkw;
-        const fk_keyword_t *own = subtype_kw(e->type, &nkw);
-        bool any = is_keyword(app, napp, e->label, &v) || is_keyword(data, ndata, e->label, &v);
-        if (any && !(own && is_keyword(own, nkw, e->label, &v) && v == e->subtype))
+        bool any = subtype_named(FK_PART_TYPE_APP, e->label, &v) || subtype_named(FK_PART_TYPE_DATA, e->label, &v);
+        if (any && !(subtype_named(e->type, e->label, &v) && v == e->subtype))
             fk_warn("Partition has name '%s' which is a partition subtype, but this partition has non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
                     e->label, e->type, e->subtype);
     }
@@ -443,7 +209,7 @@ int fk_part_verify(const fk_part_list_t *l, const fk_part_opts_t *o, char *err, 
             if (same) print_csv_row(stdout, sorted[i]);
         }
         fflush(stdout);
-        seterr(err, errlen, "Partition names must be unique");
+        fk_part_seterr(err, errlen, "Partition names must be unique");
         return -1;
     }
 
@@ -453,13 +219,13 @@ int fk_part_verify(const fk_part_list_t *l, const fk_part_opts_t *o, char *err, 
     for (int i = 0; i < l->count; i++) {
         const fk_part_entry_t *e = sorted[i];
         if (e->offset < first_ok) {
-            seterr(err, errlen, "Partition offset 0x%x is below 0x%x", e->offset, first_ok);
+            fk_part_seterr(err, errlen, "Partition offset 0x%x is below 0x%x", e->offset, first_ok);
             return -1;
         }
         if (i > 0) {
             const fk_part_entry_t *last = sorted[i - 1];
             if ((uint64_t)e->offset < (uint64_t)last->offset + last->size) {
-                seterr(err, errlen, "Partition at 0x%x overlaps 0x%x-0x%x", e->offset, last->offset,
+                fk_part_seterr(err, errlen, "Partition at 0x%x overlaps 0x%x-0x%x", e->offset, last->offset,
                        last->offset + last->size - 1);
                 return -1;
             }
@@ -470,7 +236,7 @@ int fk_part_verify(const fk_part_list_t *l, const fk_part_opts_t *o, char *err, 
         const fk_part_entry_t *hi = sorted[l->count - 1];
         uint64_t end = (uint64_t)hi->offset + hi->size;
         if (end > o->flash_size) {
-            seterr(err, errlen,
+            fk_part_seterr(err, errlen,
                    "Partitions defined in '%s' occupy %.1fMB of flash (%llu bytes) which does not fit in configured flash size %uMB. Change the flash size in menuconfig under the 'Serial Flasher Config' menu.",
                    o->name, (double)end / 1024.0 / 1024.0, (unsigned long long)end, o->flash_size >> 20);
             return -1;
@@ -484,7 +250,7 @@ int fk_part_to_bin(const fk_part_list_t *l, const fk_part_opts_t *o, uint8_t out
 {
     size_t len = (size_t)(l->count + (o->md5 ? 1 : 0)) * FK_PART_ROW_SIZE;
     if (len >= FK_PART_TABLE_SIZE) {
-        seterr(err, errlen, "Binary partition table length (%zu) longer than max", len);
+        fk_part_seterr(err, errlen, "Binary partition table length (%zu) longer than max", len);
         return -1;
     }
     memset(out, 0xFF, FK_PART_TABLE_SIZE);
@@ -537,26 +303,6 @@ char *fk_part_to_csv(const fk_part_list_t *l)
     return buf;
 }
 
-/* A control byte would cut the text short (NUL) or be taken into a field
- * unseen; only tab, CR and LF belong in a CSV. */
-static int csv_control_byte(const char *text, size_t len, char *err, size_t errlen)
-{
-    int line = 1;
-    size_t line_start = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '\n' || (c == '\r' && !(i + 1 < len && text[i + 1] == '\n'))) {
-            line++;
-            line_start = i + 1;
-        } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F) {
-            seterr(err, errlen, "Error at line %d: control byte 0x%02x at column %zu (file offset 0x%zx): a partition CSV is text",
-                   line, c, i - line_start + 1, i);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 int fk_part_load_input(const char *path_or_name, const fk_part_opts_t *o, fk_part_list_t *out,
                        bool *binary_in, bool quiet, char *err, size_t errlen)
 {
@@ -574,20 +320,16 @@ int fk_part_load_input(const char *path_or_name, const fk_part_opts_t *o, fk_par
     uint8_t *data;
     size_t len;
     if (fk_read_file(path_or_name, &data, &len) != 0) {
-        seterr(err, errlen, "cannot read the file");
+        fk_part_seterr(err, errlen, "cannot read the file");
         return -1;
     }
     /* The reference looks only for AA 50; a table that starts with its MD5
      * row or with erased flash is binary too (and then an error that says so). */
     *binary_in = len >= 2 && (fk_part_row_magic_is(data, FK_PART_MAGIC) || fk_part_row_magic_is(data, FK_PART_MD5_MAGIC) ||
                               fk_part_row_magic_is(data, FK_PART_END_MAGIC));
-    if (!*binary_in && csv_control_byte((const char *)data, len, err, errlen)) {
-        free(data);
-        return -1;
-    }
     if (!quiet) fputs(*binary_in ? "Parsing binary partition input...\n" : "Parsing CSV input...\n", stderr);
     int rc = *binary_in ? fk_part_parse_bin(data, len, o, out, err, errlen)
-                        : fk_part_parse_csv((const char *)data, o, out, err, errlen);
+                        : fk_part_parse_csv_text((const char *)data, len, o, out, err, errlen);
     free(data);
     return rc;
 }

@@ -10,6 +10,8 @@
 #include "esp_partition.h"
 
 #define FK_PART_GEN_MAX 96
+#define FK_PART_APP_ALIGN 0x1000u /* where the tool places and checks app partitions */
+#define FK_PART_DATA_ALIGN 4u
 
 typedef struct {
     fk_part_entry_t e[FK_PART_GEN_MAX];
@@ -36,6 +38,10 @@ const char *fk_part_builtin(const char *name);
  * On error writes one line to err (e.g. "Error at line 3: ...") and returns -1. */
 int fk_part_parse_csv(const char *text, const fk_part_opts_t *o, fk_part_list_t *out,
                       char *err, size_t errlen);
+/* The same on a file's bytes, which must be text: a control byte other than
+ * tab, CR and LF is an error naming its line (a NUL would end the text early). */
+int fk_part_parse_csv_text(const char *text, size_t len, const fk_part_opts_t *o, fk_part_list_t *out,
+                           char *err, size_t errlen);
 /* Binary table (any length) -> rows, checking magic/MD5/end marker and then
  * verification. Same error convention. */
 int fk_part_parse_bin(const uint8_t *bin, size_t len, const fk_part_opts_t *o,
@@ -61,5 +67,8 @@ const fk_part_entry_t *fk_part_list_find(const fk_part_list_t *l, int type, int 
 /* The partition labelled `label`, else the app partition whose subtype has
  * that name (factory, test, ota_N): how users name a slot. */
 const fk_part_entry_t *fk_part_list_find_label(const fk_part_list_t *l, const char *label);
+
+/* Internal to the part_*.c files: printf into err. */
+void fk_part_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif
