@@ -179,8 +179,49 @@ static void test_bootloader_rules(void)
     fk_emu_close(&emu);
 }
 
+/* core/fk_ptable_fmt on its own: the row kinds, the MD5 row, the names. */
+static void test_row_format(void)
+{
+    uint8_t row[FK_PART_ROW_SIZE];
+    fk_part_entry_t e = {.type = 0, .subtype = 0x11, .offset = 0x110000, .size = 0xF0000, .flags = 1}, back;
+    memcpy(e.label, "ota_1", 6);
+    fk_part_entry_encode(&e, row);
+    CHECK(row[0] == 0xAA && row[1] == 0x50 && row[2] == 0 && row[3] == 0x11);
+    CHECK(row[4] == 0x00 && row[5] == 0x00 && row[6] == 0x11 && row[7] == 0x00); /* offset, LE */
+    CHECK(row[12] == 'o' && row[17] == 0 && row[27] == 0 && row[28] == 1);
+    CHECK(fk_part_entry_decode(row, &back));
+    CHECK(back.offset == 0x110000 && back.size == 0xF0000 && back.flags == 1 && !strcmp(back.label, "ota_1"));
+    CHECK(fk_part_row_magic_is(row, FK_PART_MAGIC) && !fk_part_row_is_end(row) && !fk_part_row_is_erased(row));
+
+    uint8_t digest[16];
+    for (int i = 0; i < 16; i++) digest[i] = (uint8_t)(0xC0 + i);
+    fk_part_md5_row_encode(row, digest);
+    CHECK(row[0] == 0xEB && row[1] == 0xEB && row[2] == 0xFF && row[15] == 0xFF && row[16] == 0xC0);
+    CHECK(!memcmp(fk_part_md5_row_digest(row), digest, 16));
+    CHECK(!fk_part_entry_decode(row, &back));
+
+    memset(row, 0xFF, sizeof row);
+    CHECK(fk_part_row_is_end(row) && fk_part_row_is_erased(row));
+    row[20] = 0; /* the bootloader looks at the first four bytes only */
+    CHECK(fk_part_row_is_end(row) && !fk_part_row_is_erased(row));
+    row[3] = 0x02;
+    CHECK(!fk_part_row_is_end(row));
+
+    CHECK(!strcmp(fk_part_type_keyword(0), "app") && !strcmp(fk_part_type_keyword(1), "data"));
+    CHECK(fk_part_type_keyword(0x40) == NULL);
+    CHECK(!strcmp(fk_part_subtype_keyword(0, 0x1f), "ota_15"));
+    CHECK(!strcmp(fk_part_subtype_keyword(1, 0x82), "spiffs"));
+    CHECK(fk_part_subtype_keyword(1, 0x20) == NULL);
+    CHECK(fk_part_subtype_keyword(0x40, 0x00) == NULL);
+    size_t n;
+    const fk_part_name_t *names = fk_part_subtype_names(1, &n);
+    CHECK(n == 9 && !strcmp(names[0].name, "ota") && !strcmp(names[8].name, "spiffs")); /* the reference's order */
+    CHECK(fk_part_subtype_names(2, &n) == NULL && n == 0);
+}
+
 int main(void)
 {
+    test_row_format();
     test_load_and_find();
     test_bootloader_rules();
     return fk_test_done("partition");
