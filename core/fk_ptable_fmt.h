@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define FK_PART_TABLE_SIZE 0xC00u       /* bytes read/written at the table offset */
+#define FK_PART_TABLE_SECTOR 0x1000u    /* the table owns this much flash; partitions start after it */
 #define FK_PART_ROW_SIZE 32u
 #define FK_PART_MAX_ROWS (FK_PART_TABLE_SIZE / FK_PART_ROW_SIZE) /* 96 */
 #define FK_PART_MAGIC 0x50AAu           /* bytes AA 50 */

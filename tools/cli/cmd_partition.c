@@ -46,7 +46,7 @@ typedef struct {
 static bool apply_common(const common_t *c, fk_part_opts_t *o)
 {
     fk_part_opts_default(o);
-    if (c->offset && (!fk_parse_size(c->offset, &o->table_offset) || o->table_offset % 0x1000)) {
+    if (c->offset && (!fk_parse_size(c->offset, &o->table_offset) || o->table_offset % FK_PART_TABLE_SECTOR)) {
         fk_err("--offset %s: not a 4 KiB-aligned flash offset", c->offset);
         return false;
     }

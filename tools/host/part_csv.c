@@ -217,7 +217,7 @@ int fk_part_parse_csv(const char *text, const fk_part_opts_t *o, fk_part_list_t 
     }
 
     /* Auto placement and negative sizes, in file order. */
-    uint32_t last_end = o->table_offset + 0x1000;
+    uint32_t last_end = o->table_offset + FK_PART_TABLE_SECTOR;
     for (int i = 0; i < out->count; i++) {
         fk_part_entry_t *e = &out->e[i];
         if (extra[i].has_offset && e->offset < last_end) {

@@ -215,7 +215,7 @@ int fk_part_verify(const fk_part_list_t *l, const fk_part_opts_t *o, char *err, 
 
     for (int i = 0; i < l->count; i++) sorted[i] = &l->e[i];
     qsort(sorted, (size_t)l->count, sizeof sorted[0], cmp_offset);
-    uint32_t first_ok = o->table_offset + 0x1000;
+    uint32_t first_ok = o->table_offset + FK_PART_TABLE_SECTOR;
     for (int i = 0; i < l->count; i++) {
         const fk_part_entry_t *e = sorted[i];
         if (e->offset < first_ok) {

@@ -45,7 +45,7 @@ void fk_part_map_build(const fk_part_list_t *l, uint32_t table_offset, uint32_t 
 {
     memset(m, 0, sizeof *m);
     m->table_offset = table_offset;
-    uint64_t end = (uint64_t)table_offset + 0x1000;
+    uint64_t end = (uint64_t)table_offset + FK_PART_TABLE_SECTOR;
     for (int i = 0; i < l->count; i++)
         if ((uint64_t)l->e[i].offset + l->e[i].size > end) end = (uint64_t)l->e[i].offset + l->e[i].size;
     m->flash_size_given = flash_size != 0;
@@ -58,7 +58,7 @@ void fk_part_map_build(const fk_part_list_t *l, uint32_t table_offset, uint32_t 
     fk_map_region_t used[FK_PART_GEN_MAX + 2];
     int n = 0;
     if (table_offset) used[n++] = (fk_map_region_t){0, table_offset, FK_MAP_BOOTLOADER, -1};
-    used[n++] = (fk_map_region_t){table_offset, table_offset + 0x1000, FK_MAP_TABLE, -1};
+    used[n++] = (fk_map_region_t){table_offset, table_offset + FK_PART_TABLE_SECTOR, FK_MAP_TABLE, -1};
     for (int i = 0; i < l->count; i++)
         used[n++] = (fk_map_region_t){l->e[i].offset, l->e[i].offset + l->e[i].size, FK_MAP_PARTITION, i};
     qsort(used, (size_t)n, sizeof used[0], cmp_region);
