@@ -55,4 +55,15 @@ expect 0 "valid (image_len=65920)" -- "$FLASHKIT" image verify --offset 0x1000 -
 expect 0 "bytes from offset 0x1000" -- "$FLASHKIT" image info --offset 4K "$tmp/dump.bin"
 expect 2 "beyond the end of the file" -- "$FLASHKIT" image info --offset 0x100000 "$tmp/dump.bin"
 
+# One option parser: --opt=VALUE everywhere, unknown options refused with the usage, "--" ends options.
+expect 0 "bytes from offset 0x1000" -- "$FLASHKIT" image info --offset=0x1000 --chip=esp8266 "$tmp/dump.bin"
+expect 0 "valid (image_len=65920)" -- "$FLASHKIT" image verify --offset=4K --check=both --slot-offset=0x10000 "$tmp/dump.bin"
+expect 2 "unknown option '--bogus'" -- "$FLASHKIT" image verify --bogus "$tmp/dump.bin"
+expect 2 "needs a value" -- "$FLASHKIT" image info "$tmp/dump.bin" --offset
+expect 2 "usage: flashkit image make" -- "$FLASHKIT" image make -x "$tmp/app.elf" -o "$tmp/o6.bin"
+cp "$tmp/app.elf" "$tmp/-app.elf"
+"$FLASHKIT" image make -fm dio -fs 2MB -o "$tmp/o7.bin" -- "$tmp/-app.elf" > /dev/null && cmp -s "$tmp/o7.bin" "$vec/sdk3_app_2MB_dio_40m/image.bin" && ok || bad "make after --"
+"$FLASHKIT" image make elf2image --flash-mode=dio --flash-size=2MB "$tmp/app.elf" --output="$tmp/o8.bin" > /dev/null && cmp -s "$tmp/o8.bin" "$vec/sdk3_app_2MB_dio_40m/image.bin" && ok || bad "make with --opt=value spellings"
+rm -f "$tmp/o6.bin" "$tmp/o7.bin" "$tmp/o8.bin" "$tmp/-app.elf"
+
 finish image_errors

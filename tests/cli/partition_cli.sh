@@ -105,4 +105,13 @@ check "erased table writes nothing" test ! -e ff.csv
 "$FLASHKIT" partition gen "$vec/bad_bin_md5_mismatch/input.bin" md5.csv 2>err.txt
 check "MD5 mismatch exits 2" test $? -eq 2
 check "MD5 mismatch in hex" grep -q "MD5 row at offset 0x40 does not match the entries before it: computed e6c39985bd0f443a39e6865e110adaa5, stored e7c39985bd0f443a39e6865e110adaa5" err.txt
+# One option parser: --opt=VALUE, -- before a name that starts with '-'.
+"$FLASHKIT" partition gen -q --disable-md5sum --offset=0x8000 --flash-size=4MB two_ota eq.bin
+check "--opt=value spellings" cmp -s eq.bin "$vec/builtin_two_ota_sdkflags/expected.bin"
+cp eq.bin ./-t.bin
+"$FLASHKIT" partition gen -q -- -t.bin dash.csv
+check "-- before an input named -t.bin" grep -q "^ota_1,app,ota_1,0x110000,960K," dash.csv
+"$FLASHKIT" partition show two_ota --svg 2>err.txt
+check "missing value exits 2" test $? -eq 2
+check "missing value named" grep -q "'--svg' needs a value" err.txt
 finish partition_cli
