@@ -88,6 +88,35 @@ grep -q "ESP_ERR_OTA_ROLLBACK_FAILED" "$T/err" && ok || bad "no previous app: $(
 grep -q "entry B was PENDING_VERIFY .*now ABORTED" "$T/out" && ok || bad "the power-on aborted the unconfirmed app"
 grep -q "esp_ota_mark_app_valid_cancel_rollback(): ESP_OK" "$T/out" && ok || bad "the new app confirmed itself"
 
+# --- power cut at every flash operation of an OTA with rollback (update,
+# set_boot NEW, restart NEW -> PENDING_VERIFY, confirm VALID), atomic and torn:
+# the next power-on runs v1 or v2, never an ABORTED / INVALID app, twice in a row.
+"$FK" device create "$T/p0.img" --table two_ota --app "$T/v1.bin" >/dev/null || die "create p0"
+"$FK" device boot "$T/p0.img" --rollback >/dev/null || die "boot p0"
+cp "$T/p0.img" "$T/p.img"
+n=$("$FK" device ota "$T/p.img" "$U/v2.bin" --rollback --count-ops 2>/dev/null | sed -n 's/^flash operations: \([0-9]*\).*/\1/p')
+check "ota op count ($n)" test "${n:-0}" -gt 10
+cuts=0
+for k in $(seq 1 "${n:-0}"); do
+  # Every point, atomic or torn in turn (a longer sweep of the same life is in
+  # tests/unit/test_rollback_powercut.c).
+  mode=$([ $((k % 2)) -eq 0 ] && echo torn || echo atomic)
+  cp "$T/p0.img" "$T/p.img"
+  "$FK" device ota "$T/p.img" "$U/v2.bin" --rollback --power-cut "$k:$mode" --seed "$k" >/dev/null 2>&1
+  [ $? -eq 3 ] && ok || bad "cut $k:$mode: exit status 3 expected"
+  prev=
+  for b in 1 2; do
+    out=$("$FK" device boot "$T/p.img" --rollback 2>&1)
+    s="$(sed -n 's/.*App version: *//p' <<<"$out"),$(sed -n 's/.*running app state: //p' <<<"$out")"
+    case "$s" in 1.0.0,VALID | 2.0.0,VALID | 2.0.0,PENDING_VERIFY) ok ;; *) bad "cut $k:$mode boot $b: $s" ;; esac
+    # An app that was left pending is rolled back at the next power-on.
+    [ "$prev" = 2.0.0,PENDING_VERIFY ] && { [ "$s" = 1.0.0,VALID ] && ok || bad "cut $k:$mode: pending v2 not rolled back ($s)"; }
+    prev=$s
+  done
+  cuts=$((cuts + 1))
+done
+echo "ota_rollback_device: $cuts cuts of a rollback OTA ($n operations, atomic and torn)"
+
 # Misuse: nothing to confirm on a device whose otadata is still erased; usage errors.
 "$FK" device create "$T/e.img" --table two_ota --app "$T/v1.bin" >/dev/null || die "create e"
 "$FK" device confirm "$T/e.img" >/dev/null 2>"$T/err" && bad "confirm with erased otadata accepted" || ok
