@@ -10,6 +10,7 @@
 #include "esp_app_format.h"
 #include "fk_image_fmt.h"
 #include "fk_le.h"
+#include "image_codes.h"
 
 #define SHT_PROGBITS 1u
 #define EM_XTENSA 0x5Eu
@@ -36,31 +37,19 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 int fk_elf2image_mode_code(const char *n)
 {
-    static const char *const names[] = {"qio", "qout", "dio", "dout"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(n, names[i])) return i;
-    return -1;
+    return fk_image_code_of(FK_CODES_MODE, n);
 }
 
 int fk_elf2image_freq_code(const char *n)
 {
-    if (!strcmp(n, "40m")) return 0x0;
-    if (!strcmp(n, "26m")) return 0x1;
-    if (!strcmp(n, "20m")) return 0x2;
-    if (!strcmp(n, "80m")) return 0xF;
-    return -1;
+    return fk_image_code_of(FK_CODES_FREQ, n);
 }
 
 int fk_elf2image_size_code(const char *n)
 {
-    /* v3 apps use the ESP32 loader's table (app-image.md §2); the old megabit
-     * spellings are the ones esptool still converts. */
-    static const struct {
-        const char *name, *old;
-    } t[] = {{"1MB", "8m"}, {"2MB", "16m"}, {"4MB", "32m"}, {"8MB", "64m"}, {"16MB", "128m"}};
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(n, t[i].name) || !strcmp(n, t[i].old)) return i << 4;
-    return -1;
+    /* v3 apps use the ESP32 loader's table (app-image.md §2) */
+    int c = fk_image_code_of(FK_CODES_SIZE_ESP32, n);
+    return c < 0 ? -1 : c << 4;
 }
 
 /* Parses the section headers; fills secs with the PROGBITS sections that have an address. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fk_image_fmt.h"
+#include "image_codes.h"
 #include "fk_le.h"
 
 /* A cursor that behaves like a Python file object: reads past the end
@@ -285,25 +286,15 @@ void fk_image_view_print_esptool(FILE *f, const fk_image_view_t *v)
 
 const char *fk_image_mode_name(uint8_t mode)
 {
-    static const char *const names[] = {"QIO", "QOUT", "DIO", "DOUT", "FAST_READ", "SLOW_READ"};
-    return mode < 6 ? names[mode] : "unknown";
+    return fk_image_code_name(FK_CODES_MODE, mode);
 }
 
 const char *fk_image_freq_name(uint8_t freq)
 {
-    switch (freq) {
-    case 0x0: return "40MHz";
-    case 0x1: return "26MHz";
-    case 0x2: return "20MHz";
-    case 0xF: return "80MHz";
-    default: return "unknown";
-    }
+    return fk_image_code_name(FK_CODES_FREQ, freq);
 }
 
 const char *fk_image_size_name(uint8_t code, bool esp32_table)
 {
-    static const char *const esp32[] = {"1MB", "2MB", "4MB", "8MB", "16MB"};
-    static const char *const esp8266[] = {"512KB", "256KB", "1MB", "2MB", "4MB", "2MB-c1", "4MB-c1", "unknown", "8MB", "16MB"};
-    if (esp32_table) return code < 5 ? esp32[code] : "unknown";
-    return code < 10 ? esp8266[code] : "unknown";
+    return fk_image_code_name(esp32_table ? FK_CODES_SIZE_ESP32 : FK_CODES_SIZE_ROM, code);
 }
