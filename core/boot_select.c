@@ -198,7 +198,7 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
         bool ok[2];
         for (int i = 0; i < 2; i++) {
             const esp_partition_t *p =
-                n ? fk_boot_index_partition(l, fk_otadata_boot_index(s[i].seq, n)) : NULL;
+                n ? fk_boot_index_partition(l, fk_rb_slot(s[i].seq, n)) : NULL;
             ok[i] = fk_rb_entry_valid(&s[i]) && p && fk_secure_version_ok(p);
         }
         r->active_entry = ok[0] && ok[1] ? (s[0].seq >= s[1].seq ? 0 : 1) : ok[0] ? 0 : ok[1] ? 1 : -1;
@@ -222,7 +222,7 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
         }
     }
     fk_ota_select_t *e = &s[r->active_entry];
-    sel->index = fk_otadata_boot_index(e->seq, n);
+    sel->index = fk_rb_slot(e->seq, n);
     char nb[12];
     const char *st = fk_ota_state_name(fk_ota_select_state(e));
     at = put_str(sel->why, sizeof sel->why, at, r->active_entry ? "entry B seq " : "entry A seq ");

@@ -389,7 +389,7 @@ esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
     err = fk_otadata_read(od->flash, od->address, s);
     if (err != ESP_OK) return err;
     fk_otadata_plan_t plan;
-    err = fk_otadata_plan_from(s, fk_rb_active(s), n, id, &plan);
+    err = fk_otadata_plan_from(s, fk_rb_active(s), n, id, true, &plan);
     if (err != ESP_OK) return err;
     fk_ota_select_set_state(&plan.entry, ESP_OTA_IMG_NEW);
     return fk_otadata_apply(od->flash, od->address, &plan);
@@ -414,7 +414,7 @@ const esp_partition_t *esp_ota_get_boot_partition(void)
     uint8_t n = get_ota_partition_count();
     if (fk_ota_config()->rollback) {
         int a = fk_rb_active(s);
-        return a < 0 || n == 0 ? default_boot() : ota_slot((s[a].seq - 1u) % n);
+        return a < 0 || n == 0 ? default_boot() : ota_slot((uint32_t)fk_rb_slot(s[a].seq, n));
     }
     fk_otadata_choice_t c;
     fk_otadata_choose(s, n, &c);
@@ -502,7 +502,7 @@ bool esp_ota_check_rollback_is_possible(void)
         if (anti) return false;
         return image_ok(esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL));
     }
-    const esp_partition_t *p = ota_slot((last->seq - 1u) % n);
+    const esp_partition_t *p = ota_slot((uint32_t)fk_rb_slot(last->seq, n));
     return image_ok(p) && (!anti || fk_secure_version_ok(p));
 }
 
@@ -526,7 +526,7 @@ const esp_partition_t *esp_ota_get_last_invalid_partition(void)
     if (!read_otadata(s) || n == 0) return NULL;
     int i = fk_rb_last_invalid(s);
     if (i < 0) return NULL;
-    const esp_partition_t *p = ota_slot((s[i].seq - 1u) % n);
+    const esp_partition_t *p = ota_slot((uint32_t)fk_rb_slot(s[i].seq, n));
     return image_ok(p) ? p : NULL;
 }
 
@@ -539,7 +539,7 @@ esp_err_t esp_ota_erase_last_boot_app_partition(void)
     if (a < 0 || n == 0) return ESP_FAIL;
     const fk_ota_select_t *last = &s[1 - a];
     if (last->seq == FK_OTA_SEQ_ERASED || last->crc != fk_otadata_crc(last->seq)) return ESP_FAIL;
-    const esp_partition_t *p = ota_slot((last->seq - 1u) % n);
+    const esp_partition_t *p = ota_slot((uint32_t)fk_rb_slot(last->seq, n));
     const esp_partition_t *run = esp_ota_get_running_partition();
     if (!p || !run || same_partition(p, run)) return ESP_FAIL;
     esp_err_t err = esp_partition_erase_range(p, 0, p->size);

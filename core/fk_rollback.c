@@ -49,6 +49,11 @@ bool fk_rb_entry_valid(const fk_ota_select_t *s)
     return !fk_rb_entry_invalid(s) && s->crc == fk_otadata_crc(s->seq);
 }
 
+int fk_rb_slot(uint32_t seq, uint32_t n_slots)
+{
+    return n_slots ? (int)((seq - 1u) % n_slots) : FK_OTADATA_NO_INDEX;
+}
+
 int fk_rb_active(const fk_ota_select_t s[2])
 {
     bool a = fk_rb_entry_valid(&s[0]), b = fk_rb_entry_valid(&s[1]);
@@ -99,7 +104,7 @@ int fk_rb_entry_of_slot(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t s
 {
     if (!n_slots) return -1;
     for (int i = 0; i < 2; i++)
-        if ((s[i].seq - 1u) % n_slots == slot && s[i].crc == fk_otadata_crc(s[i].seq)) return i;
+        if ((uint32_t)fk_rb_slot(s[i].seq, n_slots) == slot && s[i].crc == fk_otadata_crc(s[i].seq)) return i;
     return -1;
 }
 

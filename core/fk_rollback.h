@@ -34,6 +34,10 @@ bool fk_ota_state_parse(const char *name, esp_ota_img_states_t *state);
  * not invalid and the CRC matches. */
 bool fk_rb_entry_invalid(const fk_ota_select_t *s);
 bool fk_rb_entry_valid(const fk_ota_select_t *s);
+/* ESP-IDF's slot of a seq: (seq - 1) mod N in u32 arithmetic (rollback.md
+ * §3), unlike the ESP8266 bootloader's signed int (fk_otadata_boot_index).
+ * FK_OTADATA_NO_INDEX when n_slots is 0. */
+int fk_rb_slot(uint32_t seq, uint32_t n_slots);
 /* The active entry: of the valid ones the larger seq, A when equal; -1. */
 int fk_rb_active(const fk_ota_select_t s[2]);
 /* "Initial contents" (§4.1 step 2, §4.4): every entry erased or with a bad CRC. */

@@ -108,7 +108,7 @@ int fk_otadata_deciding(const fk_ota_select_t s[2])
     return a ? 0 : b ? 1 : -1;
 }
 
-esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t n_slots, uint32_t id,
+esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t n_slots, uint32_t id, bool idf_index,
                                fk_otadata_plan_t *plan)
 {
     if (n_slots == 0 || n_slots > FK_OTA_MAX_SLOTS || id >= n_slots) return ESP_ERR_INVALID_ARG;
@@ -134,7 +134,7 @@ esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t 
      * entry gets id + 1 and the deciding one is erased after it is written.
      * Until that erase the old entry still decides, so a power cut leaves
      * the previous choice. */
-    if (seq >= FK_OTA_SEQ_ERASED || fk_otadata_boot_index((uint32_t)seq, n_slots) != (int)id) {
+    if (seq >= FK_OTA_SEQ_ERASED || (!idf_index && fk_otadata_boot_index((uint32_t)seq, n_slots) != (int)id)) {
         seq = id + 1;
         plan->erase_other = active == 0 || active == 1;
     }
@@ -146,7 +146,7 @@ esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t 
 
 esp_err_t fk_otadata_plan(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t id, fk_otadata_plan_t *plan)
 {
-    return fk_otadata_plan_from(s, fk_otadata_deciding(s), n_slots, id, plan);
+    return fk_otadata_plan_from(s, fk_otadata_deciding(s), n_slots, id, false, plan);
 }
 
 esp_err_t fk_otadata_write_entry(fk_flash_t *flash, uint32_t part_addr, int sector, const fk_ota_select_t *e)

@@ -70,8 +70,10 @@ typedef struct {
 esp_err_t fk_otadata_plan(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t id,
                           fk_otadata_plan_t *plan);
 /* The same rule from a given deciding entry (-1 = none): with rollback the
- * deciding entry excludes INVALID / ABORTED ones (rollback.md §5). */
-esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t n_slots, uint32_t id,
+ * deciding entry excludes INVALID / ABORTED ones (rollback.md §5), and the
+ * bootloader reads a seq in u32 arithmetic (idf_index), so only a seq that
+ * would read as erased restarts the numbering. */
+esp_err_t fk_otadata_plan_from(const fk_ota_select_t s[2], int active, uint32_t n_slots, uint32_t id, bool idf_index,
                                fk_otadata_plan_t *plan);
 
 /* Erase the plan's sector, then write its 32 bytes (then, when renumbering,

@@ -143,6 +143,14 @@ static void test_tables(void)
     CHECK_EQ(fk_otadata_plan(s, 2, 1, &plan), ESP_OK);
     CHECK_EQ(plan.entry.seq, 2);
     CHECK(plan.erase_other);
+    /* With rollback the bootloader reads u32 (ESP-IDF): 0xFFFFFFFE is ota_1
+     * there, so only a seq that would read as erased restarts the numbering. */
+    CHECK_EQ(fk_otadata_plan_from(s, 0, 2, 1, true, &plan), ESP_OK);
+    CHECK_EQ(plan.entry.seq, 0xFFFFFFFEu);
+    CHECK(!plan.erase_other);
+    CHECK_EQ(fk_otadata_plan_from(s, 0, 2, 0, true, &plan), ESP_OK);
+    CHECK_EQ(plan.entry.seq, 1);
+    CHECK(plan.erase_other);
     s[0].seq = 0x80000001u; /* bootloader and app both read ota_0 here: no renumbering */
     s[0].crc = fk_otadata_crc(s[0].seq);
     CHECK_EQ(fk_otadata_plan(s, 2, 0, &plan), ESP_OK);

@@ -267,7 +267,7 @@ static int show(int argc, char **argv)
                        a.factory ? "factory" : "ota_0");
             else
                 printf("with rollback:      %s (entry %c, seq %u, %s%s)\n",
-                       index_label(&l, fk_otadata_boot_index(s[act].seq, a.slots), nb, sizeof nb), 'A' + act,
+                       index_label(&l, fk_rb_slot(s[act].seq, a.slots), nb, sizeof nb), 'A' + act,
                        s[act].seq, state_text(fk_ota_select_state(&s[act])),
                        fk_ota_select_state(&s[act]) == ESP_OTA_IMG_PENDING_VERIFY
                            ? ": never confirmed, the next boot aborts it"
@@ -335,7 +335,7 @@ static int set(int argc, char **argv)
         /* esp_ota_set_boot_partition's rewrite: with rollback the base is the
          * active entry and the new entry is NEW (rollback.md §5). */
         err = fk_otadata_plan_from(s, a.rollback ? fk_rb_active(s) : fk_otadata_deciding(s), a.slots, (uint32_t)idx,
-                                   &plan);
+                                   a.rollback, &plan);
         if (err == ESP_OK && a.rollback) fk_ota_select_set_state(&plan.entry, ESP_OTA_IMG_NEW);
         if (err == ESP_OK) err = fk_otadata_apply(f, 0, &plan);
         if (entry < 0) entry = plan.sector;
@@ -388,7 +388,7 @@ static int set(int argc, char **argv)
             int act = fk_rb_active(s);
             printf("with rollback the bootloader starts %s\n",
                    act < 0 ? (a.factory ? "factory" : "ota_0")
-                           : index_label(&l, fk_otadata_boot_index(s[act].seq, a.slots), nb, sizeof nb));
+                           : index_label(&l, fk_rb_slot(s[act].seq, a.slots), nb, sizeof nb));
         } else {
             printf("the bootloader starts %s\n", index_label(&l, sel.index, nb, sizeof nb));
         }

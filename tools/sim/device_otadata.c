@@ -89,7 +89,7 @@ static void show(fk_device_t *d, const esp_partition_t *od)
             printf("bootloader selects (rollback): %s (no usable entry)\n", l.factory ? "factory" : "ota_0");
         else
             printf("bootloader selects (rollback): %s (entry %c, seq %u, %s%s)\n",
-                   fk_boot_index_name(fk_otadata_boot_index(s[a].seq, (uint32_t)l.app_count), nb, sizeof nb),
+                   fk_boot_index_name(fk_rb_slot(s[a].seq, (uint32_t)l.app_count), nb, sizeof nb),
                    'A' + a, s[a].seq, state_name(fk_ota_select_state(&s[a])),
                    fk_ota_select_state(&s[a]) == ESP_OTA_IMG_PENDING_VERIFY ? ": unconfirmed, it will be ABORTED" : "");
     }
