@@ -450,9 +450,8 @@ esp_err_t nvs_fk_get_diag(const char *part_name, nvs_fk_diag_t *out, nvs_fk_page
     size_t taken = out->written_entries + reserved;
     out->usable_entries = total > taken ? total - taken : 0;
     out->max_item_bytes = nvs_max_item_bytes(p);
-    uint32_t chunks = p->npages - 1u < 127u ? p->npages - 1u : 127u;
     out->max_blob_bytes = p->version == NVS_VERSION_V1 ? NVS_V1_MAX_VARLEN
-                                                       : (size_t)chunks * NVS_V2_MAX_VARLEN;
+                                                       : nvs_blob_max_bytes(p->npages);
     out->workspace_bytes = (size_t)p->npages * (sizeof(nvs_page_t) + 2 * sizeof(uint16_t));
     return ESP_OK;
 }

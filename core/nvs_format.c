@@ -18,10 +18,10 @@ uint32_t nvs_header_crc(const uint8_t hdr[32])
 void nvs_header_build(uint8_t hdr[32], uint32_t state, uint32_t seq, uint8_t version)
 {
     memset(hdr, 0xFF, 32);
-    nvs_put_le32(hdr, state);
-    nvs_put_le32(hdr + 4, seq);
+    fk_put_le32(hdr, state);
+    fk_put_le32(hdr + 4, seq);
     hdr[8] = version;
-    nvs_put_le32(hdr + 28, nvs_header_crc(hdr));
+    fk_put_le32(hdr + 28, nvs_header_crc(hdr));
 }
 
 void nvs_entry_init(nvs_entry_t *e, uint8_t ns, uint8_t type, uint8_t span, uint8_t chunk,
@@ -44,11 +44,76 @@ void nvs_entry_set_varlen(nvs_entry_t *e, uint16_t size, uint32_t data_crc)
     e->data[1] = (uint8_t)(size >> 8);
     e->data[2] = 0xFF;
     e->data[3] = 0xFF;
-    nvs_put_le32(e->data + 4, data_crc);
+    fk_put_le32(e->data + 4, data_crc);
 }
 
 void nvs_entry_seal(nvs_entry_t *e)
 {
     uint8_t *b = (uint8_t *)e;
-    nvs_put_le32(b + 4, nvs_entry_crc(e));
+    fk_put_le32(b + 4, nvs_entry_crc(e));
+}
+
+const nvs_type_name_t nvs_type_names[] = {
+    {NVS_ITEM_U8, "u8"},         {NVS_ITEM_I8, "i8"},          {NVS_ITEM_U16, "u16"},
+    {NVS_ITEM_I16, "i16"},       {NVS_ITEM_U32, "u32"},        {NVS_ITEM_I32, "i32"},
+    {NVS_ITEM_U64, "u64"},       {NVS_ITEM_I64, "i64"},        {NVS_ITEM_SZ, "string"},
+    {NVS_ITEM_BLOB, "blob"},     {NVS_ITEM_BLOB_DATA, "blob_data"}, {NVS_ITEM_BLOB_IDX, "blob_index"},
+};
+const unsigned nvs_type_name_count = sizeof nvs_type_names / sizeof nvs_type_names[0];
+
+const char *nvs_type_name(uint8_t type)
+{
+    for (unsigned i = 0; i < nvs_type_name_count; i++)
+        if (nvs_type_names[i].type == type) return nvs_type_names[i].name;
+    return NULL;
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+uint8_t nvs_int_type_by_name(const char *name)
+{
+    for (unsigned i = 0; i < nvs_type_name_count; i++) {
+        uint8_t t = nvs_type_names[i].type;
+        if (!nvs_type_int_size(t)) continue;
+        const char *a = nvs_type_names[i].name, *b = name;
+        while (*a && lower((unsigned char)*b) == *a) a++, b++;
+        if (!*a && !*b) return t;
+    }
+    return 0;
+}
+
+bool nvs_entry_same_slot(const nvs_entry_t *a, const nvs_entry_t *b)
+{
+    return a->ns == b->ns && a->chunk == b->chunk && strncmp(a->key, b->key, NVS_KEY_MAX) == 0;
+}
+
+bool nvs_blob_idx_owns(const nvs_entry_t *idx, const nvs_entry_t *chunk)
+{
+    unsigned start = nvs_blob_idx_start(idx);
+    return idx->ns == chunk->ns && strncmp(idx->key, chunk->key, NVS_KEY_MAX) == 0 &&
+           chunk->chunk >= start && chunk->chunk < start + nvs_blob_idx_count(idx);
+}
+
+uint32_t nvs_hash24_v1(const nvs_entry_t *e)
+{
+    const uint8_t *b = (const uint8_t *)e;
+    uint32_t crc = fk_crc32_le(0xFFFFFFFFu, b, 1);
+    return fk_crc32_le(crc, b + 8, 16) & 0xFFFFFFu;
+}
+
+uint32_t nvs_hash24_v2(const nvs_entry_t *e)
+{
+    const uint8_t *b = (const uint8_t *)e;
+    uint32_t crc = fk_crc32_le(0xFFFFFFFFu, b, 1);
+    crc = fk_crc32_le(crc, b + 8, 16);
+    return fk_crc32_le(crc, b + 3, 1) & 0xFFFFFFu;
+}
+
+bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b)
+{
+    if (nvs_entry_same_slot(a, b)) return false;
+    return nvs_hash24_v1(a) == nvs_hash24_v1(b) || nvs_hash24_v2(a) == nvs_hash24_v2(b);
 }

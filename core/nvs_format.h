@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "fk_le.h"
 
 #define NVS_PAGE_SIZE 4096u
 #define NVS_ENTRY_SIZE 32u
@@ -51,6 +52,18 @@
 
 #define NVS_V1_MAX_VARLEN 1984u /* 32 * (126/2 - 1) */
 #define NVS_V2_MAX_VARLEN 4000u /* 32 * 125 */
+/* A v2 blob has at most this many chunks (one per page; chunk indices of one
+ * version run start..start+126 within 0x00..0x7E or 0x80..0xFE). */
+#define NVS_BLOB_MAX_CHUNKS 127u
+#define NVS_BLOB_START_FLIP 0x80u /* chunkStart alternates 0x00 / 0x80 per rewrite */
+
+/* Largest v2 blob a partition of `pages` pages can hold (one page stays free). */
+static inline uint32_t nvs_blob_max_bytes(uint32_t pages)
+{
+    uint32_t chunks = pages > 1 ? pages - 1 : 0;
+    if (chunks > NVS_BLOB_MAX_CHUNKS) chunks = NVS_BLOB_MAX_CHUNKS;
+    return chunks * NVS_V2_MAX_VARLEN;
+}
 
 /* One 32-byte entry as laid out on flash. */
 typedef struct {
@@ -113,17 +126,52 @@ static inline void nvs_bitmap_set(uint8_t bitmap[32], unsigned i, unsigned state
     bitmap[i / 4] = (uint8_t)((bitmap[i / 4] & ~(3u << sh)) | ((state & 3u) << sh));
 }
 
-/* Little-endian helpers. */
-static inline uint32_t nvs_le32(const uint8_t *p)
+/* Type names as `nvs gen` CSVs, `nvs dump` and the simulated device spell
+ * them: u8..i64, string (SZ), blob (v1 BLOB), blob_data, blob_index. */
+typedef struct {
+    uint8_t type;
+    const char *name;
+} nvs_type_name_t;
+extern const nvs_type_name_t nvs_type_names[];
+extern const unsigned nvs_type_name_count;
+/* NULL for a type code this table does not hold. */
+const char *nvs_type_name(uint8_t type);
+/* Type code of an integer type name (u8..i64, ASCII case ignored), 0 if none. */
+uint8_t nvs_int_type_by_name(const char *name);
+
+/* Variable-length header fields: payload size and data CRC. */
+static inline uint32_t nvs_varlen_size(const nvs_entry_t *e)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return fk_le16(e->data);
 }
-static inline void nvs_put_le32(uint8_t *p, uint32_t v)
+static inline uint32_t nvs_varlen_crc(const nvs_entry_t *e)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
+    return fk_le32(e->data + 4);
 }
+/* BLOB_IDX fields. */
+static inline uint32_t nvs_blob_idx_size(const nvs_entry_t *e)
+{
+    return fk_le32(e->data);
+}
+static inline uint8_t nvs_blob_idx_count(const nvs_entry_t *e)
+{
+    return e->data[4];
+}
+static inline uint8_t nvs_blob_idx_start(const nvs_entry_t *e)
+{
+    return e->data[5];
+}
+/* Does a BLOB_IDX claim this BLOB_DATA chunk (same namespace and key, chunk in its range)? */
+bool nvs_blob_idx_owns(const nvs_entry_t *idx, const nvs_entry_t *chunk);
+/* Same namespace, key (15 characters) and chunk index: the slot one item holds. */
+bool nvs_entry_same_slot(const nvs_entry_t *a, const nvs_entry_t *b);
+
+/* The 24-bit hash Espressif's runtime files items under (spec 9.7): CRC of
+ * nsIndex, the 16 key bytes and (v2) chunkIndex. Its mount erases the older of
+ * two items on the active page with equal hashes, names not compared. */
+uint32_t nvs_hash24_v1(const nvs_entry_t *e);
+uint32_t nvs_hash24_v2(const nvs_entry_t *e);
+/* Would Espressif's runtime (either format's) take a and b for one item? */
+bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b);
 
 #endif

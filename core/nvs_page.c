@@ -2,6 +2,7 @@
  * in-page recovery rules of spec nvs.md 9.2. */
 #include <string.h>
 #include "fk_crc32.h"
+#include "fk_nvs_read.h"
 #include "nvs_priv.h"
 
 uint8_t nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
@@ -35,7 +36,7 @@ esp_err_t nvs_read_entry(nvs_part_t *p, uint16_t page, unsigned idx, nvs_entry_t
 esp_err_t nvs_page_set_state(nvs_part_t *p, uint16_t page, uint32_t state)
 {
     uint8_t w[4];
-    nvs_put_le32(w, state);
+    fk_put_le32(w, state);
     return fk_flash_write(p->flash, nvs_page_addr(p, page), w, 4);
 }
 
@@ -46,11 +47,7 @@ bool nvs_entry_key_eq(const nvs_entry_t *e, uint8_t ns, const char *key)
 
 unsigned nvs_item_span(const nvs_entry_t *e)
 {
-    if (nvs_type_is_varlen(e->type))
-        return nvs_varlen_span((uint32_t)e->data[0] | (uint32_t)e->data[1] << 8);
-    if (nvs_type_int_size(e->type) || e->type == NVS_ITEM_BLOB_IDX) return 1;
-    /* A type this engine does not know: trust the span, as ESP-IDF does. */
-    return e->span >= 1 && e->span <= NVS_ENTRY_COUNT ? e->span : 1;
+    return fk_nvs_item_span(e);
 }
 
 static void count_transition(nvs_page_t *pg, unsigned from, unsigned to)
@@ -192,23 +189,6 @@ esp_err_t nvs_page_copy_item(nvs_part_t *p, uint16_t dst, uint16_t src, unsigned
     return err;
 }
 
-static bool blank(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0xFF) return false;
-    return true;
-}
-
-/* Checks a header read from flash: CRC, and a span that fits the page. */
-static bool item_sane(const nvs_entry_t *e, unsigned idx)
-{
-    if (nvs_entry_crc(e) != e->crc) return false;
-    unsigned span = nvs_item_span(e);
-    if (idx + span > NVS_ENTRY_COUNT) return false;
-    if (nvs_type_is_varlen(e->type) && e->span != span) return false;
-    return true;
-}
-
 /* Erases an earlier item on this page with the same namespace, key and chunk
  * (an update writes the new copy before erasing the old one). */
 static esp_err_t drop_older_duplicate(nvs_part_t *p, uint16_t page, unsigned idx,
@@ -234,12 +214,10 @@ esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
     if (err != ESP_OK) return err;
     memset(pg->tag, NVS_TAG_NONE, sizeof pg->tag);
     pg->used = pg->erased = pg->chunks = 0;
-    int last = -1;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
         unsigned st = nvs_bitmap_get(pg->bitmap, i);
         if (st == NVS_ENTRY_WRITTEN) pg->used++;
         else if (st == NVS_ENTRY_ERASED) pg->erased++;
-        if (st != NVS_ENTRY_EMPTY) last = (int)i;
     }
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
         if (nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_ILLEGAL) {
@@ -247,74 +225,38 @@ esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
             if (err != ESP_OK) return err;
         }
     }
-    bool active = pg->state == PS_ACTIVE;
-    unsigned limit = active ? (unsigned)(last + 1) : NVS_ENTRY_COUNT;
-    unsigned next_free = limit;
-    for (unsigned i = 0; i < limit;) {
-        unsigned st = nvs_bitmap_get(pg->bitmap, i);
-        if (st == NVS_ENTRY_EMPTY && active) {
-            /* An EMPTY entry below a marked one: blank unless a write was cut
-             * before its bitmap update; retire it then (spec 6). */
-            uint8_t b[NVS_ENTRY_SIZE];
-            err = fk_flash_read(p->flash, entry_addr(p, page, i), b, sizeof b);
-            if (err == ESP_OK && !blank(b, sizeof b)) err = nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
-            if (err != ESP_OK) return err;
+    /* The walk decides; this applies its verdicts (the dumper shows them). */
+    fk_nvs_walk_t w;
+    fk_nvs_walk_init(&w, p->flash, nvs_page_addr(p, page), pg->bitmap, pg->state == PS_ACTIVE);
+    fk_nvs_ent_t it;
+    while ((err = fk_nvs_walk_next(&w, &it)) == ESP_OK) {
+        switch (it.verdict) {
+        case FK_NVS_ENT_HALF_WRITTEN:
+        case FK_NVS_ENT_BAD_CRC:
+        case FK_NVS_ENT_BAD_SPAN:
+            err = nvs_bitmap_mark(p, page, it.idx, it.span, NVS_ENTRY_ERASED);
+            break;
+        case FK_NVS_ENT_INCOMPLETE:
+            err = nvs_page_erase_item(p, page, it.idx, it.span);
+            break;
+        case FK_NVS_ENT_ITEM: {
+            const nvs_entry_t *e = &it.e;
+            uint8_t tag = nvs_tag(e->ns, e->key, e->chunk);
+            err = drop_older_duplicate(p, page, it.idx, e, tag);
+            pg->tag[it.idx] = tag;
+            /* Namespace indices in use (spec 9.3 point 4); items without a
+             * namespace entry keep theirs reserved too. */
+            uint8_t ns = e->ns == 0 && e->type == NVS_ITEM_U8 ? e->data[0] : e->ns;
+            p->ns_used[ns / 8] |= (uint8_t)(1u << (ns % 8));
+            if (e->type == NVS_ITEM_BLOB_DATA && pg->chunks < 255) pg->chunks++;
+            break;
         }
-        if (st != NVS_ENTRY_WRITTEN) {
-            i++;
-            continue;
+        default:
+            break;
         }
-        nvs_entry_t e;
-        err = nvs_read_entry(p, page, i, &e);
         if (err != ESP_OK) return err;
-        if (!item_sane(&e, i)) {
-            err = nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
-            if (err != ESP_OK) return err;
-            i++;
-            continue;
-        }
-        unsigned span = nvs_item_span(&e);
-        bool whole = true;
-        for (unsigned j = 1; j < span; j++)
-            if (nvs_bitmap_get(pg->bitmap, i + j) != NVS_ENTRY_WRITTEN) whole = false;
-        if (!whole) {
-            /* Cut while its data was being marked: the item never completed. */
-            err = nvs_page_erase_item(p, page, i, span);
-            if (err != ESP_OK) return err;
-            if (i + span > next_free) next_free = i + span;
-            i += span;
-            continue;
-        }
-        uint8_t tag = nvs_tag(e.ns, e.key, e.chunk);
-        err = drop_older_duplicate(p, page, i, &e, tag);
-        if (err != ESP_OK) return err;
-        pg->tag[i] = tag;
-        /* Namespace indices in use (spec 9.3 point 4); items without a
-         * namespace entry keep theirs reserved too. */
-        uint8_t ns = e.ns == 0 && e.type == NVS_ITEM_U8 ? e.data[0] : e.ns;
-        p->ns_used[ns / 8] |= (uint8_t)(1u << (ns % 8));
-        if (e.type == NVS_ITEM_BLOB_DATA && pg->chunks < 255) pg->chunks++;
-        i += span;
     }
-    if (active) {
-        /* Entries past the last marked one must be erased flash; anything
-         * else is a write cut before its bitmap update: retire it. */
-        uint8_t buf[4 * NVS_ENTRY_SIZE];
-        int dirty = -1;
-        for (unsigned i = next_free; i < NVS_ENTRY_COUNT; i += 4) {
-            unsigned n = NVS_ENTRY_COUNT - i < 4 ? NVS_ENTRY_COUNT - i : 4;
-            err = fk_flash_read(p->flash, entry_addr(p, page, i), buf, n * NVS_ENTRY_SIZE);
-            if (err != ESP_OK) return err;
-            for (unsigned j = 0; j < n; j++)
-                if (!blank(buf + j * NVS_ENTRY_SIZE, NVS_ENTRY_SIZE)) dirty = (int)(i + j);
-        }
-        if (dirty >= 0) {
-            err = nvs_bitmap_mark(p, page, next_free, (unsigned)dirty + 1 - next_free,
-                                  NVS_ENTRY_ERASED);
-            if (err != ESP_OK) return err;
-            next_free = (unsigned)dirty + 1;
-        }
-    }
-    pg->next_free = (uint8_t)next_free;
+    if (err != ESP_ERR_NOT_FOUND) return err;
+    pg->next_free = w.next_free;
     return ESP_OK;
 }

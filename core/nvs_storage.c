@@ -3,15 +3,12 @@
  * writing items and blobs (9.4) and erasing them (9.8). */
 #include <string.h>
 #include "fk_crc32.h"
+#include "fk_nvs_read.h"
 #include "nvs_priv.h"
 
 #define BLOB_FIRST_CHUNK_MIN (NVS_V2_MAX_VARLEN / 10) /* spec 9.4 */
-#define MAX_CHUNKS 127u
 
-static uint32_t varlen_size(const nvs_entry_t *e)
-{
-    return (uint32_t)e->data[0] | (uint32_t)e->data[1] << 8;
-}
+#define varlen_size nvs_varlen_size
 
 #define items_end nvs_items_end
 
@@ -319,8 +316,7 @@ esp_err_t nvs_store_blob(nvs_part_t *p, uint8_t ns, const char *key, const void 
 {
     if (p->read_only) return ESP_ERR_NVS_READ_ONLY;
     if (p->version == NVS_VERSION_V1) return nvs_store_item(p, ns, NVS_ITEM_BLOB, key, data, size);
-    uint32_t pages = p->npages - 1u < MAX_CHUNKS ? p->npages - 1u : MAX_CHUNKS;
-    if (size > pages * NVS_V2_MAX_VARLEN) return ESP_ERR_NVS_VALUE_TOO_LONG;
+    if (size > nvs_blob_max_bytes(p->npages)) return ESP_ERR_NVS_VALUE_TOO_LONG;
 
     nvs_loc_t old;
     esp_err_t err = nvs_find(p, ns, NVS_ITEM_ANY, key, NVS_CHUNK_ANY, NULL, &old);
@@ -332,7 +328,7 @@ esp_err_t nvs_store_blob(nvs_part_t *p, uint8_t ns, const char *key, const void 
         err = blob_equal(p, &old, data, size, &eq);
         if (err != ESP_OK) return err;
         if (eq) return ESP_OK;
-        start = (uint8_t)(old.e.data[5] ^ 0x80u);
+        start = (uint8_t)(nvs_blob_idx_start(&old.e) ^ NVS_BLOB_START_FLIP);
     }
     uint32_t gc_before = p->gc_count;
 
@@ -352,7 +348,7 @@ esp_err_t nvs_store_blob(nvs_part_t *p, uint8_t ns, const char *key, const void 
         uint32_t chunk = size - off < tail ? size - off : tail;
         bool room = nvs_page_tail_entries(&p->pg[p->cur]) >= 1;
         if (room && (chunk > 0 || (size == 0 && n == 0))) {
-            if (n == MAX_CHUNKS) {
+            if (n == NVS_BLOB_MAX_CHUNKS) {
                 err = ESP_ERR_NVS_VALUE_TOO_LONG;
                 break;
             }
@@ -377,7 +373,7 @@ esp_err_t nvs_store_blob(nvs_part_t *p, uint8_t ns, const char *key, const void 
     if (err == ESP_OK) {
         nvs_entry_t ix;
         nvs_entry_init(&ix, ns, NVS_ITEM_BLOB_IDX, 1, NVS_CHUNK_ANY, key);
-        nvs_put_le32(ix.data, size);
+        fk_put_le32(ix.data, size);
         ix.data[4] = (uint8_t)n;
         ix.data[5] = start;
         nvs_entry_seal(&ix);
@@ -403,7 +399,7 @@ static esp_err_t read_var_item(nvs_part_t *p, const nvs_loc_t *l, uint8_t *buf, 
     uint32_t addr = nvs_page_addr(p, l->page) + NVS_FIRST_ENTRY_OFFSET + (l->idx + 1u) * NVS_ENTRY_SIZE;
     esp_err_t err = fk_flash_read(p->flash, addr, buf, size);
     if (err != ESP_OK) return err;
-    if (fk_crc32_le(0xFFFFFFFFu, buf, size) != nvs_le32(l->e.data + 4)) {
+    if (fk_crc32_le(0xFFFFFFFFu, buf, size) != fk_le32(l->e.data + 4)) {
         err = nvs_erase_loc(p, l);
         return err == ESP_OK ? ESP_ERR_NVS_NOT_FOUND : err;
     }
@@ -415,7 +411,7 @@ static esp_err_t blob_equal(nvs_part_t *p, const nvs_loc_t *idx, const void *dat
                             bool *eq)
 {
     *eq = false;
-    if (nvs_le32(idx->e.data) != size) return ESP_OK;
+    if (fk_le32(idx->e.data) != size) return ESP_OK;
     uint32_t off = 0;
     for (unsigned c = 0; c < idx->e.data[4]; c++) {
         nvs_loc_t l;
@@ -436,7 +432,7 @@ static esp_err_t blob_equal(nvs_part_t *p, const nvs_loc_t *idx, const void *dat
 
 static esp_err_t read_blob_v2(nvs_part_t *p, const nvs_loc_t *ix, uint8_t *buf, size_t *len)
 {
-    uint32_t size = nvs_le32(ix->e.data);
+    uint32_t size = fk_le32(ix->e.data);
     if (!buf) {
         *len = size;
         return ESP_OK;
@@ -563,54 +559,29 @@ uint32_t nvs_max_item_bytes(const nvs_part_t *p)
 
 /* ---- mounting ---- */
 
-static bool blank_buf(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0xFF) return false;
-    return true;
-}
-
-static esp_err_t page_is_blank(nvs_part_t *p, uint16_t page, bool *is_blank)
-{
-    uint8_t buf[256];
-    *is_blank = true;
-    for (uint32_t off = 0; off < NVS_PAGE_SIZE; off += sizeof buf) {
-        esp_err_t err = fk_flash_read(p->flash, nvs_page_addr(p, page) + off, buf, sizeof buf);
-        if (err != ESP_OK) return err;
-        if (!blank_buf(buf, sizeof buf)) {
-            *is_blank = false;
-            return ESP_OK;
-        }
-    }
-    return ESP_OK;
-}
-
 /* Pass 1 (spec 9.1): classify every page from its header. */
 static esp_err_t classify_pages(nvs_part_t *p)
 {
     for (uint16_t page = 0; page < p->npages; page++) {
         nvs_page_t *pg = &p->pg[page];
-        uint8_t hdr[32];
+        fk_nvs_page_hdr_t h;
         page_reset_ram(pg, PS_CORRUPT);
         pg->seq = 0;
         pg->version = 0xFF;
-        esp_err_t err = fk_flash_read(p->flash, nvs_page_addr(p, page), hdr, sizeof hdr);
+        esp_err_t err = fk_nvs_read_page_header(p->flash, nvs_page_addr(p, page), &h);
         if (err != ESP_OK) return err;
-        uint32_t state = nvs_le32(hdr);
-        if (state == NVS_PAGE_UNINITIALIZED) {
-            bool b;
-            err = page_is_blank(p, page, &b);
-            if (err != ESP_OK) return err;
-            pg->state = b ? PS_FREE : PS_CORRUPT;
-            continue;
+        switch (h.kind) {
+        case FK_NVS_PAGE_BLANK: pg->state = PS_FREE; continue;
+        case FK_NVS_PAGE_NOT_ERASED:
+        case FK_NVS_PAGE_BAD_CRC: continue;
+        case FK_NVS_PAGE_NEW_VERSION: return ESP_ERR_NVS_NEW_VERSION_FOUND;
+        default: break;
         }
-        if (nvs_le32(hdr + 28) != nvs_header_crc(hdr)) continue;
-        if (hdr[8] < NVS_VERSION_V2) return ESP_ERR_NVS_NEW_VERSION_FOUND;
-        pg->seq = nvs_le32(hdr + 4);
-        pg->version = hdr[8];
-        if (state == NVS_PAGE_ACTIVE) pg->state = PS_ACTIVE;
-        else if (state == NVS_PAGE_FULL) pg->state = PS_FULL;
-        else if (state == NVS_PAGE_FREEING) pg->state = PS_FREEING;
+        pg->seq = h.seq;
+        pg->version = h.version;
+        if (h.kind == FK_NVS_PAGE_ACTIVE) pg->state = PS_ACTIVE;
+        else if (h.kind == FK_NVS_PAGE_FULL) pg->state = PS_FULL;
+        else if (h.kind == FK_NVS_PAGE_FREEING) pg->state = PS_FREEING;
     }
     return ESP_OK;
 }

@@ -55,7 +55,7 @@ static int scan_type(uint32_t size, uint8_t type, nvs_entry_t *last)
 {
     int n = 0;
     for (uint32_t pg = 0; pg < size; pg += 4096) {
-        if (nvs_le32(emu.mem + pg) == 0xFFFFFFFFu) continue;
+        if (fk_le32(emu.mem + pg) == 0xFFFFFFFFu) continue;
         for (unsigned i = 0; i < 126; i++) {
             if (nvs_bitmap_get(emu.mem + pg + 32, i) != NVS_ENTRY_WRITTEN) continue;
             nvs_entry_t e;
@@ -163,7 +163,7 @@ static void test_bytes_match_generator(const char *vec, uint8_t version)
     CHECK_EQ(nvs_set_str(h, "ProductKey", "a10BnLLzGv4"), ESP_OK);
     CHECK_EQ(nvs_set_str(h, "ProductSecret", "pVfLpS1u3A9JM0go"), ESP_OK);
     /* Header: seq 0, version, CRC equal; only the state word differs (ACTIVE). */
-    CHECK_EQ(nvs_le32(emu.mem), NVS_PAGE_ACTIVE);
+    CHECK_EQ(fk_le32(emu.mem), NVS_PAGE_ACTIVE);
     CHECK(!memcmp(emu.mem + 4, img + 4, 4096 - 4));
     CHECK_EQ(nvs_flash_deinit_partition("t"), ESP_OK);
     free(img);
@@ -445,7 +445,7 @@ static void test_retired_page_cannot_resurrect(void)
         nvs_flash_deinit_partition("t");
         if (!cut) break;
         for (uint32_t pg = 0; pg < 0x3000; pg += 4096) {
-            if (nvs_le32(emu.mem + pg) != 0 || nvs_le32(emu.mem + pg + 4) == 0xFFFFFFFFu) continue;
+            if (fk_le32(emu.mem + pg) != 0 || fk_le32(emu.mem + pg + 4) == 0xFFFFFFFFu) continue;
             found = 1;
             emu.mem[pg] = 0xFC; /* the worst a torn erase can do to byte 0 */
         }
@@ -595,7 +595,7 @@ static void test_partition_table(void)
     CHECK_EQ(nvs_open("storage", NVS_READWRITE, &h), ESP_OK);
     CHECK_EQ(nvs_set_i64(h, "boots", -5), ESP_OK);
     CHECK_EQ(nvs_get_u32(h, "boots", NULL), ESP_ERR_INVALID_ARG);
-    CHECK_EQ(nvs_le32(emu.mem + 0x9000), NVS_PAGE_ACTIVE);
+    CHECK_EQ(fk_le32(emu.mem + 0x9000), NVS_PAGE_ACTIVE);
     nvs_close(h);
     CHECK_EQ(nvs_flash_init_partition("factory"), ESP_OK); /* shares the default workspace */
     CHECK_EQ(nvs_flash_init_partition("missing"), ESP_ERR_NOT_FOUND);
@@ -607,7 +607,7 @@ static void test_partition_table(void)
     CHECK_EQ(v, -5);
     CHECK_EQ(nvs_flash_erase(), ESP_OK); /* unmounts, then erases */
     CHECK_EQ(nvs_get_i64(h, "boots", &v), ESP_ERR_NVS_INVALID_HANDLE);
-    CHECK_EQ(nvs_le32(emu.mem + 0x9000), 0xFFFFFFFFu);
+    CHECK_EQ(fk_le32(emu.mem + 0x9000), 0xFFFFFFFFu);
     CHECK_EQ(nvs_flash_init(), ESP_OK);
     CHECK_EQ(nvs_open("storage", NVS_READONLY, &h), ESP_ERR_NVS_NOT_FOUND);
     nvs_flash_deinit_partition("factory");

@@ -29,11 +29,11 @@ static int check_write(const uint8_t *a, const uint8_t *b, uint32_t size, const 
     int bad = 0;
     bool freeing = false;
     for (uint32_t pg = 0; pg < size; pg += 4096)
-        if (nvs_le32(a + pg) == NVS_PAGE_FREEING) freeing = true;
+        if (fk_le32(a + pg) == NVS_PAGE_FREEING) freeing = true;
     for (uint32_t pg = 0; pg < size; pg += 4096) {
         const uint8_t *pa = a + pg, *pb = b + pg;
         if (!memcmp(pa, pb, 4096) || page_blank(pb)) continue; /* untouched, or erased */
-        uint32_t sa = nvs_le32(pa), sb = nvs_le32(pb);
+        uint32_t sa = fk_le32(pa), sb = fk_le32(pb);
         if (sa != sb && !(sa == 0xFFFFFFFFu) && sb != 0 && popcount32(sa ^ sb) != 1) {
             fprintf(stderr, "%s: page %u state %08x -> %08x in one write\n", ctx, pg / 4096, sa, sb);
             bad++;

@@ -42,10 +42,10 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
     int n = 0, bad = 0;
     for (uint32_t pg = 0; pg < size / 4096; pg++) {
         const uint8_t *p = img + pg * 4096;
-        uint32_t state = nvs_le32(p);
+        uint32_t state = fk_le32(p);
         bool corrupt = state == NVS_PAGE_UNINITIALIZED ? !chk_blank(p, 4096)
                        : (state != NVS_PAGE_ACTIVE && state != NVS_PAGE_FULL) ||
-                             nvs_le32(p + 28) != nvs_header_crc(p);
+                             fk_le32(p + 28) != nvs_header_crc(p);
         if (corrupt && allow_corrupt) continue;
         if (state == NVS_PAGE_UNINITIALIZED) {
             if (!chk_blank(p, 4096)) bad += chk_fail("empty page not blank", pg, -1, ctx);
@@ -53,7 +53,7 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
         }
         if (state != NVS_PAGE_ACTIVE && state != NVS_PAGE_FULL)
             bad += chk_fail("page state not ACTIVE or FULL at rest", pg, -1, ctx);
-        if (nvs_le32(p + 28) != nvs_header_crc(p)) bad += chk_fail("header CRC", pg, -1, ctx);
+        if (fk_le32(p + 28) != nvs_header_crc(p)) bad += chk_fail("header CRC", pg, -1, ctx);
         if (p[8] != version) bad += chk_fail("page version byte", pg, -1, ctx);
         if (!chk_blank(p + 9, 19)) bad += chk_fail("header reserved bytes", pg, -1, ctx);
         const uint8_t *bm = p + 32;
@@ -98,12 +98,12 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
                     continue;
                 }
                 if (e.data[2] != 0xFF || e.data[3] != 0xFF) bad += chk_fail("varlen reserved", pg, (int)i, ctx);
-                if (fk_crc32_le(0xFFFFFFFFu, ent + 32, sz) != nvs_le32(e.data + 4)) bad += chk_fail("data CRC", pg, (int)i, ctx);
+                if (fk_crc32_le(0xFFFFFFFFu, ent + 32, sz) != fk_le32(e.data + 4)) bad += chk_fail("data CRC", pg, (int)i, ctx);
                 if (!chk_blank(ent + 32 + sz, (span - 1) * 32 - sz)) bad += chk_fail("data padding", pg, (int)i, ctx);
                 for (unsigned j = 1; j < span; j++)
                     if (nvs_bitmap_get(bm, i + j) != NVS_ENTRY_WRITTEN) bad += chk_fail("span not WRITTEN", pg, (int)(i + j), ctx);
             } else if (e.type == NVS_ITEM_BLOB_IDX) {
-                it.size = nvs_le32(e.data);
+                it.size = fk_le32(e.data);
                 it.count = e.data[4];
                 it.start = e.data[5];
                 if (e.span != 1 || e.data[6] != 0xFF || e.data[7] != 0xFF) bad += chk_fail("BLOB_IDX fields", pg, (int)i, ctx);

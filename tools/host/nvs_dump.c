@@ -157,7 +157,7 @@ static int walk_page(dump_t *d, dpage_t *pg)
         if (!it) return -1;
         it->page = pg->index, it->idx = i, it->estate = st;
         memcpy(&it->e, raw, NVS_ENTRY_SIZE);
-        it->crc_ok = nvs_entry_crc(&it->e) == nvs_le32(raw + 4);
+        it->crc_ok = nvs_entry_crc(&it->e) == fk_le32(raw + 4);
         it->span_ok = it->crc_ok && span_plausible(&it->e, i);
         it->span = 1;
         if (it->span_ok) {
@@ -170,7 +170,7 @@ static int walk_page(dump_t *d, dpage_t *pg)
         if (it->span_ok && nvs_type_is_varlen(it->e.type)) {
             it->payload = raw + NVS_ENTRY_SIZE;
             it->plen = (size_t)(it->e.data[0] | it->e.data[1] << 8);
-            it->data_ok = fk_crc32_le(0xFFFFFFFFu, it->payload, it->plen) == nvs_le32(it->e.data + 4);
+            it->data_ok = fk_crc32_le(0xFFFFFFFFu, it->payload, it->plen) == fk_le32(it->e.data + 4);
         }
         if (st == NVS_ENTRY_WRITTEN || st == NVS_ENTRY_ILLEGAL) {
             pg->written += it->span;
@@ -203,10 +203,10 @@ static int load(dump_t *d)
         dpage_t *pg = &d->pages[i];
         const uint8_t *p = d->img + (size_t)i * NVS_PAGE_SIZE;
         pg->index = i;
-        pg->state = nvs_le32(p);
-        pg->seq = nvs_le32(p + 4);
+        pg->state = fk_le32(p);
+        pg->seq = fk_le32(p + 4);
         pg->version = p[8];
-        pg->hdr_crc_ok = nvs_header_crc(p) == nvs_le32(p + 28);
+        pg->hdr_crc_ok = nvs_header_crc(p) == fk_le32(p + 28);
         pg->state_name = page_state_name(pg->state);
         if (pg->state == NVS_PAGE_UNINITIALIZED) {
             pg->blank = true;
@@ -442,7 +442,7 @@ static void print_value_text(FILE *f, const dump_t *d, const ditem_t *it)
         fprintf(f, "size %zu, data CRC %s: ", it->plen, it->data_ok ? "ok" : "BAD");
         print_bytes_text(f, it->payload, it->plen, e->type == NVS_ITEM_SZ);
     } else if (e->type == NVS_ITEM_BLOB_IDX) {
-        fprintf(f, "blob of %" PRIu32 " bytes in %u chunks from chunk %u", nvs_le32(e->data), e->data[4],
+        fprintf(f, "blob of %" PRIu32 " bytes in %u chunks from chunk %u", fk_le32(e->data), e->data[4],
                 e->data[5]);
     }
 }
@@ -576,7 +576,7 @@ static void dump_json(FILE *f, const dump_t *d)
                     fprintf(f, ",\"hex\":");
                     json_hex(f, it->payload, it->plen);
                 } else if (it->e.type == NVS_ITEM_BLOB_IDX) {
-                    fprintf(f, ",\"size\":%" PRIu32 ",\"chunk_count\":%u,\"chunk_start\":%u", nvs_le32(it->e.data),
+                    fprintf(f, ",\"size\":%" PRIu32 ",\"chunk_count\":%u,\"chunk_start\":%u", fk_le32(it->e.data),
                             it->e.data[4], it->e.data[5]);
                 }
                 if (it->dup) fprintf(f, ",\"shadowed\":true");
@@ -713,7 +713,7 @@ static int dump_csv(FILE *f, const dump_t *d)
                 csv_blob(f, key, it->payload, it->plen);
             } else if (e->type == NVS_ITEM_BLOB_DATA) {
                 const ditem_t *idx = find_live(d, e->ns, NVS_ITEM_BLOB_IDX, NVS_CHUNK_ANY, e->key);
-                uint32_t total = nvs_le32(idx->e.data);
+                uint32_t total = fk_le32(idx->e.data);
                 unsigned count = idx->e.data[4], start = idx->e.data[5];
                 if (total > d->size) {
                     fprintf(f, "# skipped: blob '%s' claims %" PRIu32 " bytes, more than the partition\n", key, total);

@@ -592,7 +592,7 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
                     if (!rem) break;
                 }
                 nvs_entry_init(&e, it->ns, NVS_ITEM_BLOB_IDX, 1, NVS_CHUNK_ANY, it->key);
-                nvs_put_le32(e.data, (uint32_t)it->len);
+                fk_put_le32(e.data, (uint32_t)it->len);
                 e.data[4] = (uint8_t)chunks;
                 e.data[5] = 0;
                 put_item(&l, &e, NULL, 0);
