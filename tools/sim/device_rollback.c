@@ -104,7 +104,17 @@ int fk_device_rollback_apply(fk_device_t *d)
 
 void fk_device_rollback_report(FILE *f, const fk_device_t *d, const fk_boot_result_t *r)
 {
-    if (!r->rollback) return;
+    if (!r->rollback) {
+        /* States written by a rollback build are label bytes to this bootloader. */
+        fk_ota_select_t s[2];
+        const esp_partition_t *od = r->layout.otadata;
+        if (od && od->size >= FK_OTADATA_SIZE && fk_otadata_read(od->flash, od->address, s) == ESP_OK &&
+            ((!fk_ota_select_erased(&s[0]) && fk_ota_select_state(&s[0]) != ESP_OTA_IMG_UNDEFINED) ||
+             (!fk_ota_select_erased(&s[1]) && fk_ota_select_state(&s[1]) != ESP_OTA_IMG_UNDEFINED)))
+            fk_device_log(f, 'W', "boot", "otadata holds app-rollback states, which this bootloader (built without "
+                                          "app rollback) ignores; --rollback or --sdkconfig to honour them");
+        return;
+    }
     for (int i = 0; i < 2; i++)
         if (r->aborted & (1u << i))
             fk_device_log(f, 'W', "boot",
