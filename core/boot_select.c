@@ -284,6 +284,7 @@ esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts
         if ((err = choose(flash, r)) != ESP_OK) return err;
     }
     if (opts->app_test) {
+        r->initial = false; /* a test boot records nothing in otadata */
         if (opts->app_test_in_ota1) {
             r->sel.index = 1;
             put_str(r->sel.why, sizeof r->sel.why, 0, "test-app GPIO held: the test app in ota_1");
