@@ -63,7 +63,7 @@ typedef struct {
     esp_partition_subtype_t subtype;
     uint32_t address;
     uint32_t size;
-    char label[17];
+    char label[FK_PART_LABEL_LEN + 1];
     bool encrypted;
     fk_flash_t *flash; /* flashkit: the chip this partition lives on */
 } esp_partition_t;

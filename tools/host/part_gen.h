@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include "esp_partition.h"
 
-#define FK_PART_GEN_MAX 96
+#define FK_PART_GEN_MAX ((int)FK_PART_MAX_ROWS) /* 96: rows in the 0xC00-byte table */
 #define FK_PART_APP_ALIGN 0x1000u /* where the tool places and checks app partitions */
 #define FK_PART_DATA_ALIGN 4u
 
