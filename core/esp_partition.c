@@ -86,7 +86,7 @@ struct esp_partition_iterator_opaque_ {
     const fk_ptable_t *table;
     int index; /* of the current match */
     int type, subtype;
-    char label[17];
+    char label[FK_PART_LABEL_LEN + 1];
     bool has_label, used;
 };
 

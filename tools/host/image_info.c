@@ -49,9 +49,9 @@ static bool fail(fk_image_view_t *v, int status, const char *esptool_msg, const 
 static bool common_header(fk_image_view_t *v, cur_t *c, uint8_t expected, int *segments)
 {
     size_t at = c->pos;
-    if (avail(c, 8) < 8)
+    if (avail(c, FK_IMAGE_HDR_LEN) < FK_IMAGE_HDR_LEN)
         return fail(v, FK_INFO_CRASH, "struct.error: unpack requires a buffer of 8 bytes",
-                    "offset 0x%zx: image header cut short (%zu of 8 bytes)", at, avail(c, 8));
+                    "offset 0x%zx: image header cut short (%zu of 8 bytes)", at, avail(c, FK_IMAGE_HDR_LEN));
     fk_image_hdr_t h;
     fk_image_hdr_decode(c->buf + c->pos, &h);
     c->pos += FK_IMAGE_HDR_LEN;
@@ -177,9 +177,9 @@ static void parse_esp32(const uint8_t *buf, size_t len, fk_image_view_t *v)
     int segs;
     v->version = 1;
     if (!common_header(v, &c, ESP_IMAGE_HEADER_MAGIC, &segs)) return;
-    if (avail(&c, 16) < 16) {
+    if (avail(&c, FK_IMAGE_EXT_HDR_LEN) < FK_IMAGE_EXT_HDR_LEN) {
         fail(v, FK_INFO_CRASH, "struct.error: unpack requires a buffer of 16 bytes",
-             "offset 0x8: extended header cut short (%zu of 16 bytes)", avail(&c, 16));
+             "offset 0x8: extended header cut short (%zu of 16 bytes)", avail(&c, FK_IMAGE_EXT_HDR_LEN));
         return;
     }
     fk_image_ext_t x;
