@@ -84,6 +84,12 @@ printf 'nvs, data, nvs, 0x9000, 0x6000\nphy\0_init, data, phy, 0xf000, 0x1000\nf
 check "NUL in CSV exits 2" test $? -eq 2
 check "NUL in CSV names file and line 2" grep -q "nul.csv: Error at line 2: control byte 0x00" err.txt
 check "NUL in CSV writes nothing" test ! -e nul.bin
+# A NUL after a whole row used to end the table there: exit 0 with one partition.
+printf 'nvs, data, nvs, 0x9000, 0x6000\n\0phy_init, data, phy, 0xf000, 0x1000\nfactory, app, factory, 0x10000, 1M\n' > nul2.csv
+"$FLASHKIT" partition gen nul2.csv nul2.bin 2>err.txt
+check "NUL after a row exits 2" test $? -eq 2
+check "NUL after a row: line 2, column 1" grep -q "nul2.csv: Error at line 2: control byte 0x00 at column 1" err.txt
+check "NUL after a row writes nothing" test ! -e nul2.bin
 printf 'nvs, data, nvs, 0x9000, 0x6000\r\nphy_init, data, phy, 0xf000, 0x1000\x1b\n' > esc.csv
 "$FLASHKIT" partition show esc.csv 2>err.txt >/dev/null
 check "ESC in CSV refused by show too" test $? -eq 2
