@@ -1,10 +1,10 @@
 /* Every image vector's verdicts (expected.txt, verdict_sdk_*) reproduced by
  * fk_image_verify on a 0xF0000-byte slot whose unwritten bytes read 0xFF,
  * and the app descriptor of the sdk3 apps found where the spec says. */
-#include <dirent.h>
+/* vectors: image (cases with expected.txt containing ^verdict_sdk_) */
 #include "esp_image_format.h"
 #include "fk_test.h"
-#include "util.h"
+#include "fk_vectors.h"
 
 static const struct {
     const char *key;
@@ -17,16 +17,17 @@ static const struct {
 
 static int verdicts;
 
-static void check_dir(const char *dir)
+static int check_dir(const char *dir)
 {
+    int verdicts0 = verdicts;
     char path[1600];
     snprintf(path, sizeof path, "%s/expected.txt", dir);
     FILE *f = fopen(path, "r");
-    if (!f) return;
+    if (!f) return 0;
     uint8_t *img = NULL;
     size_t len = 0;
     snprintf(path, sizeof path, "%s/image.bin", dir);
-    CHECK(fk_read_file(path, &img, &len) == 0);
+    CHECK(fk_vec_read_file(path, &img, &len) == 0);
     char line[512];
     while (img && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
@@ -49,33 +50,17 @@ static void check_dir(const char *dir)
     }
     fclose(f);
     free(img);
+    return verdicts - verdicts0;
 }
 
-int main(void)
+/* The descriptor of an SDK 3.x app heads the second flash segment (ota.md §8). */
+static int check_desc(const char *dir)
 {
-    char root[1024];
-    snprintf(root, sizeof root, "%s/vectors/image", fk_shared());
-    DIR *d = opendir(root);
-    CHECK(d != NULL);
-    struct dirent *e;
-    int dirs = 0;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || e->d_type != DT_DIR) continue;
-        char dir[1400];
-        snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
-        check_dir(dir);
-        dirs++;
-    }
-    if (d) closedir(d);
-    printf("%d vector folders, %d verdicts compared\n", dirs, verdicts);
-    CHECK(verdicts >= 24);
-
-    /* The descriptor of an SDK 3.x app heads the second flash segment (ota.md §8). */
     char path[1200];
-    snprintf(path, sizeof path, "%s/sdk3_app_2MB_dio_40m/image.bin", root);
+    snprintf(path, sizeof path, "%s/image.bin", dir);
     uint8_t *img = NULL;
     size_t len = 0;
-    CHECK(fk_read_file(path, &img, &len) == 0);
+    CHECK(fk_vec_read_file(path, &img, &len) == 0);
     esp_app_desc_t desc;
     uint32_t at = 0;
     CHECK_EQ(fk_app_desc_find_mem(img, len, &desc, &at), ESP_OK);
@@ -85,5 +70,23 @@ int main(void)
     CHECK(strcmp(desc.project_name, "vectors_app") == 0);
     CHECK(strcmp(desc.idf_ver, "v3.4-synthetic") == 0);
     free(img);
+    return 1;
+}
+
+static int run_case(const fk_vec_case_t *vc)
+{
+    int n = check_dir(vc->dir);
+    if (strcmp(vc->name, "sdk3_app_2MB_dio_40m") == 0) n += check_desc(vc->dir);
+    return n;
+}
+
+static const char *const sets[] = {"image", NULL};
+
+int main(int argc, char **argv)
+{
+    int cases = fk_vec_main(argc, argv, sets, run_case);
+    CHECK(cases > 0);
+    printf("%d vector folders, %d verdicts compared\n", cases, verdicts);
+    if (!fk_vec_one_case(argc)) CHECK(verdicts >= 24);
     return fk_test_done("test_image_vectors");
 }

@@ -2,6 +2,7 @@
  * mounts, and every key of its input.csv reads back with the right type and
  * value through the public API - read/write mount, read-only mount, and
  * again after a write (which must keep a v1 partition v1). */
+/* vectors: nvs,nvs-real (cases with expected*.bin) */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include "flash_emu.h"
 #include "fk_test.h"
+#include "fk_vectors.h"
 #include "util.h"
 #include "nvs.h"
 #include "nvs_flash.h"
@@ -412,42 +414,21 @@ static void run_image(const char *dir, const char *file)
     free(img);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* One case folder: every generator's image in it. */
+static int run_folder_case(const char *dir)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void run_folder(const char *sub)
-{
-    char base[1024];
-    snprintf(base, sizeof base, "%s/vectors/%s", fk_shared(), sub);
-    DIR *d = opendir(base);
-    if (!d) {
-        fprintf(stderr, "cannot open %s: %s\n", base, strerror(errno));
-        CHECK(0);
-        return;
-    }
-    char *names[512];
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) && n < 512)
-        if (de->d_name[0] != '.') names[n++] = strdup(de->d_name);
-    closedir(d);
-    qsort(names, (size_t)n, sizeof names[0], cmp_str);
     static const char *files[] = {"expected.bin", "expected_idfgen.bin", "expected_sdk_v3.4.bin"};
-    for (int i = 0; i < n; i++) {
-        char dir[2048];
-        snprintf(dir, sizeof dir, "%s/%s", base, names[i]);
-        for (int k = 0; k < 3; k++) {
-            char p[2200];
-            snprintf(p, sizeof p, "%s/%s", dir, files[k]);
-            FILE *f = fopen(p, "rb");
-            if (!f) continue;
-            fclose(f);
-            run_image(dir, files[k]);
-        }
-        free(names[i]);
+    int n = 0;
+    for (int k = 0; k < 3; k++) {
+        char p[2200];
+        snprintf(p, sizeof p, "%s/%s", dir, files[k]);
+        FILE *f = fopen(p, "rb");
+        if (!f) continue;
+        fclose(f);
+        run_image(dir, files[k]);
+        n++;
     }
+    return n;
 }
 
 /* The SDK's own pre-v2 image has no CSV: its keys are the SDK sample's. */
@@ -485,13 +466,24 @@ static void old_blob_format(void)
     free(img);
 }
 
-int main(void)
+static int run_case(const fk_vec_case_t *vc)
 {
-    run_folder("nvs");
-    run_folder("nvs-real");
-    old_blob_format();
+    int n = run_folder_case(vc->dir);
+    if (strcmp(vc->set, "nvs-real") == 0 && strcmp(vc->name, "old_blob_format") == 0) {
+        old_blob_format();
+        n++;
+    }
+    return n;
+}
+
+static const char *const sets[] = {"nvs", "nvs-real", NULL};
+
+int main(int argc, char **argv)
+{
+    int cases = fk_vec_main(argc, argv, sets, run_case);
+    CHECK(cases > 0);
     printf("NVS vectors: %d images mounted, %d key reads checked\n", images, keys_read);
-    CHECK(images >= 40);
+    if (!fk_vec_one_case(argc)) CHECK(images >= 40);
     for (int i = 0; i < nrows; i++) free(rows[i].bytes);
     return fk_test_done("test_nvs_vectors");
 }

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "esp_partition.h"
+#include "fk_vectors.h"
 #include "flash_emu.h"
-#include "util.h"
 
 #define OTA_TEST_TABLE 0x8000u
 #define OTA_TEST_OTADATA 0xd000u
@@ -22,7 +22,7 @@ static inline uint8_t *slurp2(const char *dir, const char *name, size_t *len)
     uint8_t *b;
     *len = 0;
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return NULL;
-    return fk_read_file(path, &b, len) == 0 ? b : NULL;
+    return fk_vec_read_file(path, &b, len) == 0 ? b : NULL;
 }
 
 /* Value of "key=value" lines in text; "" when absent. Ring of buffers so a

@@ -1,7 +1,7 @@
 /* Every case of ../shared/vectors/otadata: kind=select through the bootloader
  * selection, its fallback order and esp_ota_get_boot_partition(); kind=
  * set_boot_partition through the otadata write rule, byte for byte. */
-#include <dirent.h>
+/* vectors: otadata (cases with input.txt) */
 #include "boot_select.h"
 #include "esp_ota_ops.h"
 #include "fk_test.h"
@@ -112,43 +112,40 @@ static void run_set(const char *dir, const char *in, const char *exp)
     fk_emu_close(&emu);
 }
 
-int main(void)
+static int nsel, nset;
+
+static int run_case(const fk_vec_case_t *vc)
 {
-    char root[512];
-    snprintf(root, sizeof root, "%s/vectors/otadata", fk_shared());
-    DIR *d = opendir(root);
-    CHECK(d != NULL);
-    if (!d) return fk_test_done("test_otadata_vectors");
-    int nsel = 0, nset = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.') continue;
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s/%s", root, de->d_name);
-        size_t l1, l2;
-        char *in = (char *)slurp2(dir, "input.txt", &l1);
-        char *exp = (char *)slurp2(dir, "expected.txt", &l2);
-        if (!in || !exp) {
-            free(in);
-            free(exp);
-            continue;
-        }
+    char *in = fk_vec_file(vc, "input.txt", NULL);
+    char *exp = fk_vec_file(vc, "expected.txt", NULL);
+    int checked = 0;
+    if (in && exp) {
         const char *kind = kv_get(in, "kind");
         if (strcmp(kind, "select") == 0) {
-            run_select(dir, in, exp);
+            run_select(vc->dir, in, exp);
             nsel++;
+            checked = 1;
         } else if (strcmp(kind, "set_boot_partition") == 0) {
-            run_set(dir, in, exp);
+            run_set(vc->dir, in, exp);
             nset++;
+            checked = 1;
         } else {
-            fprintf(stderr, "%s: unknown kind '%s'\n", dir, kind);
+            fprintf(stderr, "%s: unknown kind '%s'\n", vc->dir, kind);
             CHECK(0);
         }
-        free(in);
-        free(exp);
     }
-    closedir(d);
+    free(in);
+    free(exp);
+    return checked;
+}
+
+static const char *const sets[] = {"otadata", NULL};
+
+int main(int argc, char **argv)
+{
+    int cases = fk_vec_main(argc, argv, sets, run_case);
+    CHECK(cases > 0);
     printf("otadata vectors: %d select, %d set_boot_partition\n", nsel, nset);
-    CHECK(nsel > 0 && nset > 0);
+    if (!fk_vec_one_case(argc)) CHECK(nsel > 0 && nset > 0);
     return fk_test_done("test_otadata_vectors");
 }
