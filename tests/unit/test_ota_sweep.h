@@ -1,5 +1,5 @@
-/* The power-cut sweep shared by test_ota_powercut (a stride of the cut
- * points) and full_ota_powercut (every point, more torn seeds): cut power at
+/* The power-cut sweep shared by test_ota_powercut and full_ota_powercut
+ * (every point; more torn seeds), on the shared driver (fk_powercut.h): cut power at
  * the k-th flash write/erase between esp_ota_begin and the end of
  * esp_ota_set_boot_partition, power on, boot. The bootloader must start the
  * old app or the new one - intact, byte for byte - and the new one exactly
@@ -9,6 +9,7 @@
 
 #include "boot_select.h"
 #include "esp_ota_ops.h"
+#include "fk_powercut.h"
 #include "fk_test.h"
 #include "test_ota_util.h"
 
@@ -40,6 +41,76 @@ static bool sweep_same(fk_emu_t *emu, const esp_partition_t *p, const uint8_t *i
 
 /* One scenario: `old_img` runs from `old_slot`; the update writes new_img
  * into the other slot. `setup` is the flash before the update. */
+typedef struct {
+    fk_emu_t *emu;
+    fk_ptable_t *t;
+    const uint8_t *setup, *old_img, *new_img;
+    size_t old_len, new_len;
+    int old_slot;
+    ota_sweep_stats_t *st;
+} sweep_ctx_t;
+
+static int sweep_setup(void *ctx)
+{
+    sweep_ctx_t *s = ctx;
+    fk_boot_result_t r;
+    memcpy(s->emu->mem, s->setup, OTA_TEST_FLASH);
+    fk_partition_set_table(s->t);
+    esp_err_t err = fk_boot_run(&s->emu->flash, s->t, NULL, NULL, &r);
+    CHECK_EQ(err, ESP_OK);
+    CHECK_EQ(r.booted_index, s->old_slot);
+    fk_emu_reset_stats(s->emu);
+    return err == ESP_OK ? 0 : -1;
+}
+
+static esp_err_t sweep_op(void *ctx)
+{
+    sweep_ctx_t *s = ctx;
+    return sweep_update(s->new_img, s->new_len, 256);
+}
+
+/* The seeds this sweep always had. */
+static uint32_t sweep_seed(void *ctx, const fk_pc_point_t *pt)
+{
+    (void)ctx;
+    return (uint32_t)(pt->k * 7919 + (uint64_t)pt->seed_no);
+}
+
+static void sweep_check(void *ctx, const fk_pc_point_t *pt)
+{
+    sweep_ctx_t *s = ctx;
+    fk_emu_t *emu = s->emu;
+    fk_boot_result_t r;
+    CHECK(pt->err != ESP_OK); /* every point lies inside the update */
+    /* Next boot. */
+    fk_partition_set_table(s->t);
+    esp_err_t b = fk_boot_run(&emu->flash, s->t, NULL, NULL, &r);
+    CHECK_EQ(b, ESP_OK);
+    if (b != ESP_OK) {
+        fprintf(stderr, "%s: nothing bootable\n", pt->where);
+        return;
+    }
+    const esp_partition_t *sel = esp_ota_get_boot_partition();
+    bool is_new = r.booted_index != s->old_slot;
+    if (is_new) {
+        s->st->new_boots++;
+        CHECK(sweep_same(emu, r.booted, s->new_img, s->new_len));
+    } else {
+        s->st->old_boots++;
+        CHECK(sweep_same(emu, r.booted, s->old_img, s->old_len));
+    }
+    /* The app chosen is the one otadata validly names: no fallback. */
+    CHECK(sel == r.booted);
+    if (sel != r.booted)
+        fprintf(stderr, "%s: booted %s but otadata names %s\n", pt->where, r.booted->label, sel ? sel->label : "NULL");
+    /* Recovery: the device updates again (an old boot retries the same
+     * image; a new one goes back the other way). */
+    CHECK_EQ(sweep_update(is_new ? s->old_img : s->new_img, is_new ? s->old_len : s->new_len, 4096), ESP_OK);
+    CHECK_EQ(fk_boot_run(&emu->flash, s->t, NULL, NULL, &r), ESP_OK);
+    CHECK(r.booted_index == (is_new ? s->old_slot : 1 - s->old_slot));
+    CHECK_EQ(emu->st.nor_violations, 0);
+}
+
 static void sweep_scenario(const uint8_t *setup, const uint8_t *old_img, size_t old_len, int old_slot,
                            const uint8_t *new_img, size_t new_len, int stride, int seeds, ota_sweep_stats_t *st)
 {
@@ -49,59 +120,23 @@ static void sweep_scenario(const uint8_t *setup, const uint8_t *old_img, size_t 
         CHECK(0);
         return;
     }
-    fk_boot_result_t r;
-    memcpy(emu.mem, setup, OTA_TEST_FLASH);
-    CHECK_EQ(fk_boot_run(&emu.flash, &t, NULL, NULL, &r), ESP_OK);
-    CHECK_EQ(r.booted_index, old_slot);
-    fk_emu_reset_stats(&emu);
-    CHECK_EQ(sweep_update(new_img, new_len, 256), ESP_OK);
-    int total = (int)emu.st.ops;
+    sweep_ctx_t s = {&emu, &t, setup, old_img, new_img, old_len, new_len, old_slot, st};
+    fk_pc_sweep_t sw = {
+        .name = old_slot ? "ota_1 -> ota_0" : "ota_0 -> ota_1", .emu = &emu, .ctx = &s, .setup = sweep_setup,
+        .op = sweep_op, .check = sweep_check, .modes = FK_PC_BOTH, .torn_seeds = seeds, .stride = stride,
+        .seed_fn = sweep_seed,
+    };
+    esp_err_t err;
+    long total = fk_powercut_count(&sw, &err);
+    CHECK_EQ(err, ESP_OK);
     CHECK(total > 4);
-    st->points += total;
-    for (int k = 1; k <= total; k += (k == total - 1 ? 1 : stride)) {
-        for (int mode = 0; mode < 2; mode++) {
-            for (int seed = 1; seed <= (mode ? seeds : 1); seed++) {
-                memcpy(emu.mem, setup, OTA_TEST_FLASH);
-                fk_emu_power_on(&emu);
-                CHECK_EQ(fk_boot_run(&emu.flash, &t, NULL, NULL, &r), ESP_OK);
-                fk_emu_reset_stats(&emu);
-                fk_emu_set_cut(&emu, (uint64_t)k, mode ? FK_CUT_TORN : FK_CUT_ATOMIC, (uint32_t)(k * 7919 + seed));
-                esp_err_t err = sweep_update(new_img, new_len, 256);
-                CHECK(err != ESP_OK); /* every point lies inside the update */
-                CHECK(emu.powered_off);
-                fk_emu_power_on(&emu);
-                st->runs++;
-                /* Next boot. */
-                fk_partition_set_table(&t);
-                esp_err_t b = fk_boot_run(&emu.flash, &t, NULL, NULL, &r);
-                CHECK_EQ(b, ESP_OK);
-                if (b != ESP_OK) {
-                    fprintf(stderr, "cut %d mode %d seed %d: nothing bootable\n", k, mode, seed);
-                    continue;
-                }
-                const esp_partition_t *sel = esp_ota_get_boot_partition();
-                bool is_new = r.booted_index != old_slot;
-                if (is_new) {
-                    st->new_boots++;
-                    CHECK(sweep_same(&emu, r.booted, new_img, new_len));
-                } else {
-                    st->old_boots++;
-                    CHECK(sweep_same(&emu, r.booted, old_img, old_len));
-                }
-                /* The app chosen is the one otadata validly names: no fallback. */
-                CHECK(sel == r.booted);
-                if (sel != r.booted)
-                    fprintf(stderr, "cut %d mode %d seed %d: booted %s but otadata names %s\n", k, mode, seed,
-                            r.booted->label, sel ? sel->label : "NULL");
-                /* Recovery: the device updates again (an old boot retries the
-                 * same image; a new one goes back the other way). */
-                CHECK_EQ(sweep_update(is_new ? old_img : new_img, is_new ? old_len : new_len, 4096), ESP_OK);
-                CHECK_EQ(fk_boot_run(&emu.flash, &t, NULL, NULL, &r), ESP_OK);
-                CHECK(r.booted_index == (is_new ? old_slot : 1 - old_slot));
-                CHECK_EQ(emu.st.nor_violations, 0);
-            }
-        }
-    }
+    fk_pc_stats_t pcs;
+    memset(&pcs, 0, sizeof pcs);
+    fk_powercut_points(&sw, total, &pcs);
+    CHECK_EQ(pcs.unreached, 0);
+    CHECK_EQ(pcs.failed, 0);
+    st->points += (int)pcs.points;
+    st->runs += (int)pcs.runs;
     fk_emu_close(&emu);
 }
 
