@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "mfg_gen.h"
 #include "nvs_gen.h"
+#include "opts.h"
 #include "util.h"
 
 static const char gen_usage[] =
@@ -32,41 +33,23 @@ static int mfg_gen(int argc, char **argv)
     fk_mfg_opts_t o = {.outdir = ".", .version = 2};
     const char *size_s = NULL, *ver_s = NULL, *jobs_s = NULL;
     const char *pos[4];
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(gen_usage, stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--json")) {
-            o.json = true;
-            continue;
-        }
-        if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-            o.quiet = true;
-            continue;
-        }
-        if (fk_opt_value(argc, argv, &i, "--conf", &v)) o.conf_path = v;
-        else if (fk_opt_value(argc, argv, &i, "--values", &v)) o.values_path = v;
-        else if (fk_opt_value(argc, argv, &i, "--prefix", &v)) o.prefix = v;
-        else if (fk_opt_value(argc, argv, &i, "--size", &v)) size_s = v;
-        else if (fk_opt_value(argc, argv, &i, "--version", &v)) ver_s = v;
-        else if (fk_opt_value(argc, argv, &i, "--outdir", &v)) o.outdir = v;
-        else if (fk_opt_value(argc, argv, &i, "--fileid", &v)) o.fileid = v;
-        else if (fk_opt_value(argc, argv, &i, "--jobs", &v)) jobs_s = v;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("mfg gen: unknown option '%s'", argv[i]);
-            fputs(gen_usage, stderr);
-            return 2;
-        } else if (npos < 4) {
-            pos[npos++] = v = argv[i];
-        } else {
-            fk_err("mfg gen: unexpected argument '%s'", argv[i]);
-            return 2;
-        }
-        if (!v) return 2;
-    }
+    const fk_opt_t table[] = {
+        {"--conf", NULL, FK_OPT_VALUE, &o.conf_path},
+        {"--values", NULL, FK_OPT_VALUE, &o.values_path},
+        {"--prefix", NULL, FK_OPT_VALUE, &o.prefix},
+        {"--size", NULL, FK_OPT_VALUE, &size_s},
+        {"--version", NULL, FK_OPT_VALUE, &ver_s},
+        {"--outdir", NULL, FK_OPT_VALUE, &o.outdir},
+        {"--fileid", NULL, FK_OPT_VALUE, &o.fileid},
+        {"--jobs", NULL, FK_OPT_VALUE, &jobs_s},
+        {"--json", NULL, FK_OPT_FLAG, &o.json},
+        {"--quiet", "-q", FK_OPT_FLAG, &o.quiet},
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "mfg gen", .usage = gen_usage, .opts = table, .pos = pos, .max_pos = 4};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
+    int npos = op.npos;
     int k = 0;
     if (!o.conf_path && k < npos) o.conf_path = pos[k++];
     if (!o.values_path && k < npos) o.values_path = pos[k++];
@@ -82,7 +65,7 @@ static int mfg_gen(int argc, char **argv)
         return 2;
     }
     if (fk_nvs_parse_size(size_s, &o.size)) {
-        fk_err("mfg gen: size '%s' is not a number (e.g. 0x4000 or 16384)", size_s);
+        fk_err("mfg gen: size '%s' %s", size_s, fk_size_problem(size_s));
         return 2;
     }
     if (ver_s && fk_nvs_parse_version(ver_s, &o.version)) {

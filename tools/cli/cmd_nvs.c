@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "nvs_dump.h"
 #include "nvs_gen.h"
+#include "opts.h"
 #include "util.h"
 
 static const char gen_usage[] =
@@ -31,46 +32,25 @@ static const char nvs_usage[] =
     "\n"
     "flashkit nvs <command> --help for details.\n";
 
-/* Python int(x, 0) (what the reference accepts), plus the k/M suffixes flashkit takes elsewhere. */
+/* SIZE: Python int(x, 0) (what the reference accepts), plus the k/M suffixes flashkit takes elsewhere. */
 static int nvs_gen(int argc, char **argv)
 {
     const char *input = NULL, *output = NULL, *size_s = NULL, *ver_s = NULL, *outdir = NULL;
     const char *pos[3];
-    int npos = 0;
-    bool sdk34_form = false;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(gen_usage, stdout);
-            return 0;
-        }
-        if (fk_opt_value(argc, argv, &i, "--input", &v)) {
-            if (!v) return 2;
-            input = v;
-            sdk34_form = true;
-        } else if (fk_opt_value(argc, argv, &i, "--output", &v)) {
-            if (!v) return 2;
-            output = v;
-        } else if (fk_opt_value(argc, argv, &i, "--size", &v)) {
-            if (!v) return 2;
-            size_s = v;
-        } else if (fk_opt_value(argc, argv, &i, "--version", &v)) {
-            if (!v) return 2;
-            ver_s = v;
-        } else if (fk_opt_value(argc, argv, &i, "--outdir", &v)) {
-            if (!v) return 2;
-            outdir = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("nvs gen: unknown option '%s'", argv[i]);
-            fputs(gen_usage, stderr);
-            return 2;
-        } else if (npos < 3) {
-            pos[npos++] = argv[i];
-        } else {
-            fk_err("nvs gen: unexpected argument '%s'", argv[i]);
-            return 2;
-        }
-    }
+    const fk_opt_t table[] = {
+        {"--input", NULL, FK_OPT_VALUE, &input},
+        {"--output", NULL, FK_OPT_VALUE, &output},
+        {"--size", NULL, FK_OPT_VALUE, &size_s},
+        {"--version", NULL, FK_OPT_VALUE, &ver_s},
+        {"--outdir", NULL, FK_OPT_VALUE, &outdir},
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "nvs gen", .usage = gen_usage, .opts = table, .pos = pos, .max_pos = 3};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
+    int npos = op.npos;
+    /* --input names the SDK 3.4 generator's spelling, which wrote v1. */
+    bool sdk34_form = input != NULL;
     int k = 0;
     if (!input && k < npos) input = pos[k++];
     if (!output && k < npos) output = pos[k++];
@@ -86,7 +66,7 @@ static int nvs_gen(int argc, char **argv)
     }
     uint32_t size;
     if (fk_nvs_parse_size(size_s, &size)) {
-        fk_err("nvs gen: size '%s' is not a number (e.g. 0x4000 or 16384)", size_s);
+        fk_err("nvs gen: size '%s' %s", size_s, fk_size_problem(size_s));
         return 2;
     }
     int version = 2;
@@ -118,7 +98,7 @@ static int nvs_gen(int argc, char **argv)
         path = malloc(n);
         if (path) snprintf(path, n, "%s/%s", outdir, output);
     }
-    int rc = fk_write_file_atomic(path ? path : output, img, size);
+    rc = fk_write_file_atomic(path ? path : output, img, size);
     free(path);
     free(img);
     return rc ? 1 : 0;

@@ -68,15 +68,39 @@ int fk_out_open(fk_out_t *out, const char *path)
         out->f = stdout;
         return 0;
     }
-    out->path = strdup(path);
-    size_t n = strlen(path) + 32;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            fk_err("%s: is a directory", path);
+            return -1;
+        }
+        /* A device or FIFO: the bytes go to it; renaming would replace it. */
+        out->f = fopen(path, "wb");
+        if (!out->f) {
+            fk_err("%s: cannot open for writing: %s", path, strerror(errno));
+            return -1;
+        }
+        out->path = strdup(path);
+        out->direct = true;
+        if (!out->path) {
+            fk_err("out of memory");
+            fk_out_abort(out);
+            return -1;
+        }
+        return 0;
+    }
+    /* Through a symlink the file it names is replaced, not the link. */
+    char *real = NULL;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) real = realpath(path, NULL);
+    out->path = real ? real : strdup(path);
+    size_t n = strlen(out->path ? out->path : path) + 32;
     out->tmp = malloc(n);
     if (!out->path || !out->tmp) {
         fk_err("out of memory");
         fk_out_abort(out);
         return -1;
     }
-    snprintf(out->tmp, n, "%s.tmp.XXXXXX", path);
+    snprintf(out->tmp, n, "%s.tmp.XXXXXX", out->path);
     int fd = mkstemp(out->tmp);
     if (fd < 0) {
         fk_err("%s: cannot create: %s", path, strerror(errno));
@@ -97,23 +121,28 @@ int fk_out_open(fk_out_t *out, const char *path)
 
 int fk_out_commit(fk_out_t *out)
 {
-    int rc = 0;
+    int rc = 0, e = 0;
     if (out->f == stdout) {
-        if (fflush(stdout) != 0) rc = -1;
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            e = errno;
+            fk_err("standard output: write failed: %s", strerror(e ? e : EIO));
+            rc = -1;
+        }
         out->f = NULL;
     } else {
-        if (fflush(out->f) != 0 || ferror(out->f)) rc = -1;
-        if (fclose(out->f) != 0) rc = -1;
+        if (fflush(out->f) != 0 || ferror(out->f)) rc = -1, e = errno;
+        if (fclose(out->f) != 0 && !rc) rc = -1, e = errno;
         out->f = NULL;
-        if (rc == 0 && rename(out->tmp, out->path) != 0) rc = -1;
+        if (rc == 0 && out->tmp && rename(out->tmp, out->path) != 0) rc = -1, e = errno;
         if (rc != 0) {
-            fk_err("%s: write failed: %s", out->path, strerror(errno));
-            unlink(out->tmp);
+            fk_err("%s: write failed: %s", out->path, strerror(e ? e : EIO));
+            if (out->tmp) unlink(out->tmp);
         }
     }
     free(out->tmp);
     free(out->path);
     out->tmp = out->path = NULL;
+    out->direct = false;
     return rc;
 }
 
@@ -131,7 +160,7 @@ int fk_write_file_atomic(const char *path, const void *data, size_t len)
     fk_out_t out;
     if (fk_out_open(&out, path) != 0) return -1;
     if (len && fwrite(data, 1, len, out.f) != len) {
-        fk_err("%s: write failed: %s", path, strerror(errno));
+        fk_err("%s: write failed: %s", strcmp(path, "-") ? path : "standard output", strerror(errno));
         fk_out_abort(&out);
         return -1;
     }
@@ -319,4 +348,54 @@ char *fk_trim(char *s)
     char *b = s + (start - s);
     b[n] = '\0';
     return b;
+}
+
+const char *fk_size_problem(const char *s)
+{
+    if (!s) return "is missing";
+    const char *p = s;
+    while (fk_is_pyspace((unsigned char)*p)) p++;
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    int base = 10;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) base = 16, p += 2;
+    else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O')) base = 8, p += 2;
+    else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) base = 2, p += 2;
+    size_t digits = 0;
+    for (; *p; p++) {
+        int c = (unsigned char)*p, d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+        if (c == '_') continue;
+        if (d >= base) break;
+        digits++;
+    }
+    if (digits && (*p == 'k' || *p == 'K' || *p == 'm' || *p == 'M')) {
+        p++;
+        if (*p == 'b' || *p == 'B') p++;
+    }
+    while (fk_is_pyspace((unsigned char)*p)) p++;
+    if (!digits || *p) return "is not a number (e.g. 0x4000 or 16384)";
+    if (neg) return "is negative";
+    return "is too large (at most 0xffffffff, 4 GiB - 1)";
+}
+
+const char *fk_printable(char *dst, size_t dstlen, const char *s, size_t n, size_t max)
+{
+    size_t w = 0;
+    if (!dstlen) return dst;
+    for (size_t i = 0; i < n && i < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tmp[5];
+        int k = c >= 0x20 && c < 0x7F && c != '\\' ? snprintf(tmp, sizeof tmp, "%c", c)
+                                                     : snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        if (w + (size_t)k + 4 > dstlen) {
+            n = i + max + 1; /* out of room: mark as cut */
+            break;
+        }
+        memcpy(dst + w, tmp, (size_t)k);
+        w += (size_t)k;
+    }
+    if (n > max && w + 4 <= dstlen) memcpy(dst + w, "...", 3), w += 3;
+    dst[w] = 0;
+    return dst;
 }

@@ -22,11 +22,17 @@ int fk_read_file(const char *path, uint8_t **data, size_t *len);
 int fk_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Streaming variant: fk_out_open() gives a FILE* on a temp file (or stdout),
- * fk_out_commit() renames it into place, fk_out_abort() deletes it. */
+ * fk_out_commit() renames it into place, fk_out_abort() deletes it.
+ * A path that exists and is not a regular file (a device such as /dev/full
+ * or /dev/stdout, a FIFO, a socket) is written directly: renaming over it
+ * would replace the node with a file. Write errors (ENOSPC...) still make
+ * commit fail. A symlink to a regular file keeps the link: the file it
+ * points to is replaced. */
 typedef struct {
     FILE *f;
     char *path;
-    char *tmp; /* NULL for stdout */
+    char *tmp;   /* NULL for stdout and direct writes */
+    bool direct; /* writing the node itself, no rename */
 } fk_out_t;
 int fk_out_open(fk_out_t *out, const char *path);
 int fk_out_commit(fk_out_t *out);
@@ -70,5 +76,14 @@ void fk_trim_span(const char **s, size_t *n);
 /* The same in place on a NUL-terminated string: cuts the end, returns the
  * first character kept. */
 char *fk_trim(char *s);
+
+/* Why fk_parse_size() (or a Python-style int) refused s, for a message:
+ * "is too large (at most 0xffffffff)", "is negative" or "is not a number
+ * (e.g. 0x4000 or 16384)". */
+const char *fk_size_problem(const char *s);
+
+/* Input bytes made safe to echo in a message: printable ASCII kept, other
+ * bytes as \xNN, at most max input bytes then "...". Returns dst. */
+const char *fk_printable(char *dst, size_t dstlen, const char *s, size_t n, size_t max);
 
 #endif

@@ -77,9 +77,45 @@ static int add_field(fk_csv_reader_t *r, size_t off, size_t len)
     return 0;
 }
 
+static const char *ctl_name(unsigned char c)
+{
+    static const char *const names[32] = {"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL",
+                                          "BS",  "TAB", "LF",  "VT",  "FF",  "CR",  "SO",  "SI",
+                                          "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
+                                          "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+    return c < 32 ? names[c] : "DEL";
+}
+
+/* The first control byte other than tab/CR/LF, by the reader's own line
+ * counting (\n, \r\n and \r each end a line). */
+static int check_bytes(const fk_csv_reader_t *r, char *err, size_t errlen)
+{
+    int line = r->line;
+    const char *ls = r->p;
+    for (const char *q = r->p; q < r->end; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '\n' || c == '\r') {
+            if (c == '\r' && q + 1 < r->end && q[1] == '\n') q++;
+            line++;
+            ls = q + 1;
+            continue;
+        }
+        if ((c < 0x20 && c != '\t') || c == 0x7F) {
+            snprintf(err, errlen, "%s:%d: column %zu: control byte 0x%02x (%s) is not allowed in a CSV "
+                     "(only tab, CR and LF are)", r->name, line, (size_t)(q - ls) + 1, c, ctl_name(c));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int fk_csv_next(fk_csv_reader_t *r, char *err, size_t errlen)
 {
     const char *q;
+    if (!r->checked) {
+        if (check_bytes(r, err, errlen)) return -1;
+        r->checked = true;
+    }
     for (;;) {
         q = r->p;
         while (q < r->end && csv_ws((unsigned char)*q)) q++;
@@ -245,6 +281,18 @@ int fk_nvs_csv_parse(const char *text, size_t len, const char *name, fk_csv_rows
             void *no = realloc(offs, rows_cap * sizeof *offs);
             if (!no) goto oom;
             offs = no;
+        }
+        for (int c = 0; c < COL_VALUE; c++) {
+            if ((size_t)col[c] >= r.nf) continue;
+            const char *f = fk_csv_field(&r, col[c]);
+            size_t fl = r.len[col[c]];
+            if (fl && (csv_ws((unsigned char)f[0]) || csv_ws((unsigned char)f[fl - 1]))) {
+                snprintf(err, errlen,
+                         "%s:%d: field %d (%s): '%.*s' has spaces around it; Espressif's generator refuses "
+                         "this row, write it without them",
+                         name, r.rec_line, col[c] + 1, col_names[c], fl > 40 ? 40 : (int)fl, f);
+                goto fail;
+            }
         }
         fk_csv_row_t *row = &out->rows[out->n];
         memset(row, 0, sizeof *row);

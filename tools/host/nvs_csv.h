@@ -4,7 +4,9 @@
  * Dialect: records end at \n, \r\n or \r; surrounding whitespace of a record
  * is dropped; blank lines and lines starting with '#' are skipped anywhere;
  * fields are split on ','; a field that starts with '"' is quoted ("" is a
- * quote, commas and newlines are literal inside). */
+ * quote, commas and newlines are literal inside). Control bytes other than
+ * tab, CR and LF (NUL above all) are refused anywhere in the file, with their
+ * line and column: they are never meant, and NUL would cut a C string. */
 #ifndef FK_NVS_CSV_H
 #define FK_NVS_CSV_H
 
@@ -21,6 +23,7 @@ typedef struct {
     size_t buf_cap;
     size_t *off, *len; /* per field: offset into buf, length */
     size_t nf, f_cap;
+    bool checked; /* the whole text was scanned for control bytes */
 } fk_csv_reader_t;
 
 void fk_csv_reader_init(fk_csv_reader_t *r, const char *name, const char *text, size_t len);
@@ -47,7 +50,9 @@ typedef struct {
 } fk_csv_rows_t;
 
 /* Parses a generator CSV: header (key,type,encoding,value in any order) then
- * rows. Returns 0, or -1 with "name:line: reason" in err. */
+ * rows. Returns 0, or -1 with "name:line: reason" in err. A row whose key,
+ * type or encoding has whitespace around it is refused, as Espressif's
+ * generator refuses it (it compares them untrimmed). */
 int fk_nvs_csv_parse(const char *text, size_t len, const char *name, fk_csv_rows_t *out, char *err,
                      size_t errlen);
 void fk_csv_rows_free(fk_csv_rows_t *rows);

@@ -2,14 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "opts.h"
 #include "project.h"
 #include "project_menu.h"
 #include "util.h"
-
-static bool is_help(const char *a)
-{
-    return !strcmp(a, "--help") || !strcmp(a, "-h");
-}
 
 static const char build_usage[] =
     "usage: flashkit build [--project DIR] [--app IMAGE.bin] [--app2 IMAGE.bin]\n"
@@ -39,32 +35,18 @@ static const char build_usage[] =
 int cmd_build(int argc, char **argv)
 {
     fk_build_opts_t o = {.dir = "."};
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (is_help(argv[i])) {
-            fputs(build_usage, stdout);
-            return 0;
-        } else if (fk_opt_value(argc, argv, &i, "--project", &v)) {
-            if (!v) return 2;
-            o.dir = v;
-        } else if (fk_opt_value(argc, argv, &i, "--app2", &v)) {
-            if (!v) return 2;
-            o.app2 = v;
-        } else if (fk_opt_value(argc, argv, &i, "--app", &v)) {
-            if (!v) return 2;
-            o.app = v;
-        } else if (fk_opt_value(argc, argv, &i, "--bootloader", &v)) {
-            if (!v) return 2;
-            o.bootloader = v;
-        } else if (!strcmp(argv[i], "--merge")) {
-            o.merge = true;
-        } else if (!strcmp(argv[i], "--json")) {
-            o.json = true;
-        } else {
-            fk_err("build: unknown argument '%s' (see flashkit build --help)", argv[i]);
-            return 2;
-        }
-    }
+    const fk_opt_t table[] = {
+        {"--project", NULL, FK_OPT_VALUE, &o.dir},
+        {"--app", NULL, FK_OPT_VALUE, &o.app},
+        {"--app2", NULL, FK_OPT_VALUE, &o.app2},
+        {"--bootloader", NULL, FK_OPT_VALUE, &o.bootloader},
+        {"--merge", NULL, FK_OPT_FLAG, &o.merge},
+        {"--json", NULL, FK_OPT_FLAG, &o.json},
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "build", .usage = build_usage, .opts = table};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
     return fk_project_build(&o);
 }
 
@@ -81,41 +63,45 @@ static const char new_usage[] =
 int cmd_new(int argc, char **argv)
 {
     fk_new_opts_t o = {.flash_size = 2u << 20, .table = FK_TABLE_SINGLE_APP};
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (is_help(argv[i])) {
-            fputs(new_usage, stdout);
-            return 0;
-        } else if (fk_opt_value(argc, argv, &i, "--flash-size", &v)) {
-            if (!v) return 2;
-            if (!strcmp(v, "1MB") || !strcmp(v, "1M")) o.flash_size = 1u << 20;
-            else if (!strcmp(v, "2MB") || !strcmp(v, "2M")) o.flash_size = 2u << 20;
-            else if (!strcmp(v, "4MB") || !strcmp(v, "4M")) o.flash_size = 4u << 20;
-            else {
-                fk_err("new: --flash-size %s: use 1MB, 2MB or 4MB", v);
-                return 2;
-            }
-        } else if (fk_opt_value(argc, argv, &i, "--table", &v)) {
-            if (!v) return 2;
-            if (!strcmp(v, "singleapp")) o.table = FK_TABLE_SINGLE_APP;
-            else if (!strcmp(v, "two_ota")) o.table = FK_TABLE_TWO_OTA;
-            else if (!strcmp(v, "custom")) o.table = FK_TABLE_CUSTOM;
-            else {
-                fk_err("new: --table %s: use singleapp, two_ota or custom", v);
-                return 2;
-            }
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("new: unknown option '%s' (see flashkit new --help)", argv[i]);
+    const char *size_s = NULL, *table_s = NULL, *pos[2] = {NULL, NULL};
+    const fk_opt_t table[] = {
+        {"--flash-size", NULL, FK_OPT_VALUE, &size_s},
+        {"--table", NULL, FK_OPT_VALUE, &table_s},
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "new", .usage = new_usage, .opts = table, .pos = pos, .max_pos = 2};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
+    if (op.npos > 1) {
+        fk_err("new: one project name only ('%s' and '%s')", pos[0], pos[1]);
+        return 2;
+    }
+    if (size_s) {
+        const char *v = size_s;
+        if (!strcmp(v, "1MB") || !strcmp(v, "1M")) o.flash_size = 1u << 20;
+        else if (!strcmp(v, "2MB") || !strcmp(v, "2M")) o.flash_size = 2u << 20;
+        else if (!strcmp(v, "4MB") || !strcmp(v, "4M")) o.flash_size = 4u << 20;
+        else {
+            fk_err("new: --flash-size %s: use 1MB, 2MB or 4MB", v);
             return 2;
-        } else if (o.name) {
-            fk_err("new: one project name only ('%s' and '%s')", o.name, argv[i]);
-            return 2;
-        } else {
-            /* "demo/" from shell completion names the same folder. */
-            size_t n = strlen(argv[i]);
-            while (n > 1 && argv[i][n - 1] == '/') argv[i][--n] = 0;
-            o.name = argv[i];
         }
+    }
+    if (table_s) {
+        const char *v = table_s;
+        if (!strcmp(v, "singleapp")) o.table = FK_TABLE_SINGLE_APP;
+        else if (!strcmp(v, "two_ota")) o.table = FK_TABLE_TWO_OTA;
+        else if (!strcmp(v, "custom")) o.table = FK_TABLE_CUSTOM;
+        else {
+            fk_err("new: --table %s: use singleapp, two_ota or custom", v);
+            return 2;
+        }
+    }
+    if (pos[0]) {
+        /* "demo/" from shell completion names the same folder. */
+        char *name = (char *)pos[0];
+        size_t n = strlen(name);
+        while (n > 1 && name[n - 1] == '/') name[--n] = 0;
+        o.name = name;
     }
     if (!o.name) {
         fk_err("new: give the project name (see flashkit new --help)");
@@ -152,19 +138,10 @@ static const char defconfig_usage[] =
 static int menu_cmd(int argc, char **argv, const char *usage, bool interactive)
 {
     const char *dir = ".";
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (is_help(argv[i])) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (fk_opt_value(argc, argv, &i, "--project", &v)) {
-            if (!v) return 2;
-            dir = v;
-        } else {
-            fk_err("%s: unknown argument '%s' (see flashkit %s --help)", argv[0], argv[i], argv[0]);
-            return 2;
-        }
-    }
+    const fk_opt_t table[] = {{"--project", NULL, FK_OPT_VALUE, &dir}, FK_OPT_END};
+    fk_opts_t op = {.cmd = argv[0], .usage = usage, .opts = table};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
     return interactive ? fk_menuconfig(dir) : fk_defconfig(dir);
 }
 

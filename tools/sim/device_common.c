@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "device.h"
+#include "device_opts.h"
 #include "esp_image_format.h"
 #include "esp_ota_ops.h"
 #include "util.h"
@@ -33,11 +34,10 @@ void fk_device_log(FILE *f, char level, const char *tag, const char *fmt, ...)
     fputc('\n', f);
 }
 
-int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i)
+int fk_device_common_apply(fk_device_t *d, const fk_device_optvals_t *o)
 {
-    const char *v;
-    if (fk_opt_value(argc, argv, i, "--power-cut", &v)) {
-        if (!v) return -1;
+    if (o->power_cut) {
+        const char *v = o->power_cut;
         char num[32];
         const char *colon = strchr(v, ':');
         size_t n = colon ? (size_t)(colon - v) : strlen(v);
@@ -54,57 +54,76 @@ int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i)
             else if (strcmp(colon + 1, "atomic"))
                 goto bad_cut;
         }
-        return 1;
+        goto cut_ok;
     bad_cut:
         fk_err("--power-cut %s: expected N or N:torn with N >= 1 (the N-th flash write or erase)", v);
         return -1;
     }
-    if (fk_opt_value(argc, argv, i, "--seed", &v)) {
-        if (!v) return -1;
-        if (!fk_parse_size(v, &d->seed)) {
-            fk_err("--seed %s: expected a number", v);
+cut_ok:
+    if (o->seed && !fk_parse_size(o->seed, &d->seed)) {
+        fk_err("--seed %s: expected a number", o->seed);
+        return -1;
+    }
+    if (o->table_offset) {
+        if (!fk_parse_size(o->table_offset, &d->table_offset_opt) || d->table_offset_opt % 0x1000 ||
+            !d->table_offset_opt) {
+            fk_err("--table-offset %s: expected a 4 KiB-aligned flash offset", o->table_offset);
             return -1;
         }
-        return 1;
     }
-    if (fk_opt_value(argc, argv, i, "--table-offset", &v)) {
-        if (!v) return -1;
-        if (!fk_parse_size(v, &d->table_offset_opt) || d->table_offset_opt % 0x1000 || !d->table_offset_opt) {
-            fk_err("--table-offset %s: expected a 4 KiB-aligned flash offset", v);
-            return -1;
-        }
-        return 1;
-    }
-    if (fk_opt_value(argc, argv, i, "--checks", &v)) {
-        if (!v) return -1;
-        if (!strcmp(v, "sum")) d->checks = FK_IMAGE_CHECK_SUM;
-        else if (!strcmp(v, "hash")) d->checks = FK_IMAGE_CHECK_HASH;
-        else if (!strcmp(v, "both")) d->checks = FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH;
+    if (o->checks) {
+        if (!strcmp(o->checks, "sum")) d->checks = FK_IMAGE_CHECK_SUM;
+        else if (!strcmp(o->checks, "hash")) d->checks = FK_IMAGE_CHECK_HASH;
+        else if (!strcmp(o->checks, "both")) d->checks = FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH;
         else {
-            fk_err("--checks %s: expected sum, hash or both", v);
+            fk_err("--checks %s: expected sum, hash or both", o->checks);
             return -1;
         }
-        return 1;
     }
-    if (fk_opt_value(argc, argv, i, "--factory-reset", &v)) {
-        if (!v) return -1;
-        if (strlen(v) >= sizeof d->reset_labels) {
+    if (o->factory_reset) {
+        if (strlen(o->factory_reset) >= sizeof d->reset_labels) {
             fk_err("--factory-reset: list too long");
             return -1;
         }
-        strcpy(d->reset_labels, v);
+        strcpy(d->reset_labels, o->factory_reset);
         d->bopts.factory_reset = true;
         d->bopts.reset_otadata = true;
-        return 1;
     }
+    if (o->json) d->json = true;
+    if (o->keep_otadata) d->reset_keep_otadata = true;
+    if (o->app_test) d->bopts.app_test = true;
+    if (o->app_test_in_ota1) d->bopts.app_test = d->bopts.app_test_in_ota1 = true;
+    if (o->copy_app) d->bopts.copy_app = true;
+    return 0;
+}
+
+/* The argv-walking form the older device commands call: one argument (and
+ * its value) matched against the same table. */
+int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i)
+{
+    fk_device_optvals_t v = {0};
+    const fk_opt_t table[] = {FK_DEVICE_COMMON_OPTS(&v), FK_OPT_END};
     const char *a = argv[*i];
-    if (!strcmp(a, "--json")) d->json = true;
-    else if (!strcmp(a, "--keep-otadata")) d->reset_keep_otadata = true;
-    else if (!strcmp(a, "--app-test")) d->bopts.app_test = true;
-    else if (!strcmp(a, "--app-test-in-ota1")) d->bopts.app_test = d->bopts.app_test_in_ota1 = true;
-    else if (!strcmp(a, "--copy-app")) d->bopts.copy_app = true;
-    else return 0;
-    return 1;
+    const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    for (const fk_opt_t *p = table; p->name; p++) {
+        if (strlen(p->name) != len || strncmp(p->name, a, len)) continue;
+        if (p->kind == FK_OPT_FLAG) {
+            if (eq) {
+                fk_err("option %s takes no value", p->name);
+                return -1;
+            }
+            *(bool *)p->dst = true;
+        } else {
+            if (!eq && *i + 1 >= argc) {
+                fk_err("option %s needs a value", p->name);
+                return -1;
+            }
+            *(const char **)p->dst = eq ? eq + 1 : argv[++*i];
+        }
+        return fk_device_common_apply(d, &v) ? -1 : 1;
+    }
+    return 0;
 }
 
 static bool table_at(fk_device_t *d, uint32_t off)
@@ -114,6 +133,46 @@ static bool table_at(fk_device_t *d, uint32_t off)
     memcpy(m, d->emu.mem + off, 2);
     if (m[0] != 0xAA || m[1] != 0x50) return false;
     return fk_ptable_load(&d->table, &d->emu.flash, off, 0) == ESP_OK && d->table.count > 0;
+}
+
+/* What is wrong with the table the bootloader would read at off, in words
+ * naming the row and its flash offset. */
+static void table_problem(fk_device_t *d, uint32_t off, char *why, size_t n)
+{
+    if (off + FK_PART_TABLE_SIZE > d->emu.size) {
+        snprintf(why, n, "0x%x is beyond the end of the %u KB flash", off, d->emu.size / 1024);
+        return;
+    }
+    const uint8_t *t = d->emu.mem + off;
+    bool erased = true;
+    for (uint32_t i = 0; i < FK_PART_TABLE_SIZE && erased; i++) erased = t[i] == 0xFF;
+    if (erased) {
+        snprintf(why, n, "0x%x: erased flash (all 0xFF), no table was written there", off);
+        return;
+    }
+    for (uint32_t r = 0; r < FK_PART_MAX_ROWS; r++) {
+        const uint8_t *row = t + r * FK_PART_ROW_SIZE;
+        uint32_t at = off + r * FK_PART_ROW_SIZE;
+        fk_part_entry_t e;
+        if (fk_part_row_is_end(row)) {
+            if (r == 0) snprintf(why, n, "0x%x: the table is empty (row 0 is the end row)", at);
+            else snprintf(why, n, "0x%x: the table's rows are valid but rejected by the loader", off);
+            return;
+        }
+        if (fk_part_row_magic_is(row, FK_PART_MD5_MAGIC)) continue;
+        if (!fk_part_entry_decode(row, &e)) {
+            snprintf(why, n,
+                     "0x%x (row %u): magic %02x %02x is none of AA 50 (partition), EB EB (MD5) or FF FF (end)",
+                     at, r, row[0], row[1]);
+            return;
+        }
+        if ((uint64_t)e.offset + e.size > d->emu.size) {
+            snprintf(why, n, "0x%x (row %u): partition '%s' at 0x%x, 0x%x bytes, runs past the end of the %u KB flash",
+                     at, r, e.label, e.offset, e.size, d->emu.size / 1024);
+            return;
+        }
+    }
+    snprintf(why, n, "0x%x: no end row (FF FF) within %u rows", off, (unsigned)FK_PART_MAX_ROWS);
 }
 
 int fk_device_open(fk_device_t *d, const char *path)
@@ -139,7 +198,9 @@ int fk_device_open(fk_device_t *d, const char *path)
         found = table_at(d, d->table_offset_opt);
         d->table_offset = d->table_offset_opt;
         if (!found) {
-            fk_err("%s: no valid partition table at 0x%x", path, d->table_offset_opt);
+            char why[256];
+            table_problem(d, d->table_offset_opt, why, sizeof why);
+            fk_err("%s: no valid partition table at 0x%x: %s", path, d->table_offset_opt, why);
             fk_device_close(d);
             return -1;
         }
@@ -150,15 +211,21 @@ int fk_device_open(fk_device_t *d, const char *path)
             found = true;
             d->table_offset = FK_PART_DEFAULT_OFFSET;
         }
+        uint32_t bad = d->emu.size >= FK_PART_DEFAULT_OFFSET + FK_PART_TABLE_SIZE &&
+                               d->emu.mem[FK_PART_DEFAULT_OFFSET] != 0xFF ? FK_PART_DEFAULT_OFFSET : 0;
         for (uint32_t off = 0x1000; !found && off < d->emu.size && off < 0x100000; off += 0x1000) {
             if (off != FK_PART_DEFAULT_OFFSET && table_at(d, off)) {
                 found = true;
                 d->table_offset = off;
+            } else if (!bad && off + 2 <= d->emu.size && d->emu.mem[off] == 0xAA && d->emu.mem[off + 1] == 0x50) {
+                bad = off; /* looks like a table but does not load: say why */
             }
         }
         if (!found) {
-            fk_err("%s: no partition table found (looked at 0x8000 and every 4 KiB up to 1 MB); "
-                   "give --table-offset if it is elsewhere", path);
+            char why[256];
+            table_problem(d, bad ? bad : FK_PART_DEFAULT_OFFSET, why, sizeof why);
+            fk_err("%s: no valid partition table (looked at 0x8000 and every 4 KiB up to 1 MB): %s; "
+                   "give --table-offset if it is elsewhere", path, why);
             fk_device_close(d);
             return -1;
         }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "device_opts.h"
 #include "esp_image_format.h"
 #include "nvs_gen.h"
 #include "part_gen.h"
@@ -48,52 +49,41 @@ static int parse(int argc, char **argv, create_args_t *a)
     a->flash_size = 4u << 20;
     a->table_offset = FK_PART_DEFAULT_OFFSET;
     a->nvs_version = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *v, *s = argv[i];
-        int c;
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(help, stdout);
-            return 1;
-        } else if (fk_opt_value(argc, argv, &i, "--table", &v)) {
-            if (!(a->table = v)) return -1;
-        } else if (fk_opt_value(argc, argv, &i, "--app", &v)) {
-            if (!(a->app = v)) return -1;
-        } else if (fk_opt_value(argc, argv, &i, "--nvs", &v)) {
-            if (!(a->nvs = v)) return -1;
-        } else if (fk_opt_value(argc, argv, &i, "--bootloader", &v)) {
-            if (!(a->bootloader = v)) return -1;
-        } else if (fk_opt_value(argc, argv, &i, "--flash-size", &v)) {
-            if (!v) return -1;
-            if (fk_part_flash_size(v, &a->flash_size) != 0) {
-                fk_err("--flash-size %s: expected one of 1MB, 2MB, 4MB, 8MB, 16MB", v);
-                return -1;
-            }
-        } else if (fk_opt_value(argc, argv, &i, "--table-offset", &v)) {
-            if (!v) return -1;
-            if (!fk_parse_size(v, &a->table_offset) || a->table_offset % 0x1000 || !a->table_offset) {
-                fk_err("--table-offset %s: expected a 4 KiB-aligned flash offset", v);
-                return -1;
-            }
-        } else if (fk_opt_value(argc, argv, &i, "--nvs-version", &v)) {
-            if (!v) return -1;
-            if (strcmp(v, "1") && strcmp(v, "2") && strcmp(v, "v1") && strcmp(v, "v2")) {
-                fk_err("--nvs-version %s: expected 1 or 2", v);
-                return -1;
-            }
-            a->nvs_version = v[strlen(v) - 1] - '0';
-        } else if (!strcmp(s, "--force")) {
-            a->force = true;
-        } else if ((c = fk_device_common_opt(&a->dev, argc, argv, &i)) != 0) {
-            if (c < 0) return -1;
-        } else if (s[0] == '-' && s[1]) {
-            fk_err("device create: unknown option %s (see --help)", s);
-            return -1;
-        } else if (!a->out) {
-            a->out = s;
-        } else {
-            fk_err("device create: unexpected argument %s", s);
+    const char *flash_s = NULL, *toff_s = NULL, *nvsver_s = NULL;
+    const char *pos[1] = {NULL};
+    fk_device_optvals_t dv = {0};
+    /* create's own --table-offset comes first and so shadows the common one. */
+    const fk_opt_t table[] = {
+        {"--table", NULL, FK_OPT_VALUE, &a->table},
+        {"--app", NULL, FK_OPT_VALUE, &a->app},
+        {"--nvs", NULL, FK_OPT_VALUE, &a->nvs},
+        {"--bootloader", NULL, FK_OPT_VALUE, &a->bootloader},
+        {"--flash-size", NULL, FK_OPT_VALUE, &flash_s},
+        {"--table-offset", NULL, FK_OPT_VALUE, &toff_s},
+        {"--nvs-version", NULL, FK_OPT_VALUE, &nvsver_s},
+        {"--force", NULL, FK_OPT_FLAG, &a->force},
+        FK_DEVICE_COMMON_OPTS(&dv),
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "device create", .usage = help, .opts = table, .pos = pos, .max_pos = 1};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc ? -1 : 1;
+    a->out = pos[0];
+    if (fk_device_common_apply(&a->dev, &dv)) return -1;
+    if (flash_s && fk_part_flash_size(flash_s, &a->flash_size) != 0) {
+        fk_err("--flash-size %s: expected one of 1MB, 2MB, 4MB, 8MB, 16MB", flash_s);
+        return -1;
+    }
+    if (toff_s && (!fk_parse_size(toff_s, &a->table_offset) || a->table_offset % 0x1000 || !a->table_offset)) {
+        fk_err("--table-offset %s: expected a 4 KiB-aligned flash offset", toff_s);
+        return -1;
+    }
+    if (nvsver_s) {
+        if (strcmp(nvsver_s, "1") && strcmp(nvsver_s, "2") && strcmp(nvsver_s, "v1") && strcmp(nvsver_s, "v2")) {
+            fk_err("--nvs-version %s: expected 1 or 2", nvsver_s);
             return -1;
         }
+        a->nvs_version = nvsver_s[strlen(nvsver_s) - 1] - '0';
     }
     if (!a->out || !a->table) {
         fk_err("device create: DEV.img and --table are required (see --help)");

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "device.h"
+#include "device_opts.h"
+#include "nvs_fk.h"
+#include "nvs_format.h"
 #include "nvs_flash.h"
 #include "util.h"
 
@@ -106,53 +109,108 @@ static int hexval(char c)
     return -1;
 }
 
-static esp_err_t set_value(nvs_handle_t h, const char *key, nvs_type_t t, const char *v, char *why, size_t wl)
+/* A value for `set`, parsed and checked before anything is written. */
+typedef struct {
+    nvs_type_t t;
+    int64_t s;
+    uint64_t u;
+    uint8_t *blob;
+    size_t len; /* blob bytes, or string bytes without the NUL */
+    const char *str;
+} value_t;
+
+/* Returns 0, or -1 with the reason in why. */
+static int parse_value(value_t *pv, nvs_type_t t, const char *v, char *why, size_t wl)
 {
-    if (t == NVS_TYPE_STR) return nvs_set_str(h, key, v);
+    memset(pv, 0, sizeof *pv);
+    pv->t = t;
+    if (t == NVS_TYPE_STR) {
+        pv->str = v;
+        pv->len = strlen(v);
+        return 0;
+    }
     if (t == NVS_TYPE_BLOB) {
         size_t n = strlen(v);
         if (n % 2) {
-            snprintf(why, wl, "blob value must be hex digits in pairs");
-            return ESP_ERR_INVALID_ARG;
+            snprintf(why, wl, "blob value must be hex digits in pairs (%zu digits given)", n);
+            return -1;
         }
-        uint8_t *b = malloc(n / 2 + 1);
-        if (!b) return ESP_ERR_NO_MEM;
+        pv->blob = malloc(n / 2 + 1);
+        if (!pv->blob) {
+            snprintf(why, wl, "out of memory");
+            return -1;
+        }
         for (size_t i = 0; i < n / 2; i++) {
             int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
             if (hi < 0 || lo < 0) {
-                free(b);
-                snprintf(why, wl, "blob value must be hex digits");
-                return ESP_ERR_INVALID_ARG;
+                snprintf(why, wl, "blob value must be hex digits (character %zu is not)", 2 * i + (hi < 0 ? 1 : 2));
+                free(pv->blob);
+                pv->blob = NULL;
+                return -1;
             }
-            b[i] = (uint8_t)(hi << 4 | lo);
+            pv->blob[i] = (uint8_t)(hi << 4 | lo);
         }
-        esp_err_t err = nvs_set_blob(h, key, b, n / 2);
-        free(b);
-        return err;
+        pv->len = n / 2;
+        return 0;
     }
     char *end;
     errno = 0;
     bool is_signed = t & 0x10;
-    int64_t s = 0;
-    uint64_t u = 0;
-    if (is_signed) s = strtoll(v, &end, 0);
-    else u = strtoull(v, &end, 0);
+    if (is_signed) pv->s = strtoll(v, &end, 0);
+    else pv->u = strtoull(v, &end, 0);
     int bits = 8 * (t & 0x0F);
-    bool range_ok = is_signed ? (bits == 64 || (s >= -(INT64_C(1) << (bits - 1)) && s < (INT64_C(1) << (bits - 1))))
-                              : (bits == 64 || u < (UINT64_C(1) << bits)) && v[0] != '-';
-    if (errno || *end || !*v || !range_ok) {
-        snprintf(why, wl, "'%s' is not a %s value", v, type_name(t));
-        return ESP_ERR_INVALID_ARG;
+    int64_t lo = bits == 64 ? INT64_MIN : -(INT64_C(1) << (bits - 1));
+    int64_t hi = bits == 64 ? INT64_MAX : (INT64_C(1) << (bits - 1)) - 1;
+    uint64_t umax = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+    if (!*v || *end) {
+        snprintf(why, wl, "'%s' is not a %s value (a number: decimal or 0x hex)", v, type_name(t));
+        return -1;
     }
-    switch (t) {
-    case NVS_TYPE_U8: return nvs_set_u8(h, key, (uint8_t)u);
-    case NVS_TYPE_U16: return nvs_set_u16(h, key, (uint16_t)u);
-    case NVS_TYPE_U32: return nvs_set_u32(h, key, (uint32_t)u);
-    case NVS_TYPE_U64: return nvs_set_u64(h, key, u);
-    case NVS_TYPE_I8: return nvs_set_i8(h, key, (int8_t)s);
-    case NVS_TYPE_I16: return nvs_set_i16(h, key, (int16_t)s);
-    case NVS_TYPE_I32: return nvs_set_i32(h, key, (int32_t)s);
-    default: return nvs_set_i64(h, key, s);
+    bool range_ok = is_signed ? !errno && pv->s >= lo && pv->s <= hi : !errno && pv->u <= umax && v[0] != '-';
+    if (!range_ok) {
+        if (is_signed)
+            snprintf(why, wl, "'%s' is not a %s value: out of range (%" PRId64 "..%" PRId64 ")", v, type_name(t), lo, hi);
+        else
+            snprintf(why, wl, "'%s' is not a %s value: out of range (0..%" PRIu64 ")", v, type_name(t), umax);
+        return -1;
+    }
+    return 0;
+}
+
+/* The length limits of the mounted partition's format, checked before the
+ * namespace is opened for writing (opening creates it). */
+static int check_length(const value_t *pv, const char *part, char *why, size_t wl)
+{
+    if (pv->t != NVS_TYPE_STR && pv->t != NVS_TYPE_BLOB) return 0;
+    nvs_fk_diag_t dg;
+    if (nvs_fk_get_diag(part, &dg, NULL, 0) != ESP_OK) return 0; /* the engine will say */
+    size_t max = pv->t == NVS_TYPE_STR ? (dg.format_version == 1 ? NVS_V1_MAX_VARLEN : NVS_V2_MAX_VARLEN) - 1
+                 : dg.format_version == 1 ? NVS_V1_MAX_VARLEN
+                                          : dg.max_blob_bytes;
+    if (pv->len <= max) return 0;
+    if (pv->t == NVS_TYPE_STR)
+        snprintf(why, wl,
+                 "value too long: the string is %zu bytes; a v%u NVS partition holds at most %zu (%zu with the NUL)",
+                 pv->len, (unsigned)dg.format_version, max, max + 1);
+    else
+        snprintf(why, wl, "value too long: the blob is %zu bytes; this v%u NVS partition holds at most %zu", pv->len,
+                 (unsigned)dg.format_version, max);
+    return -1;
+}
+
+static esp_err_t store_value(nvs_handle_t h, const char *key, const value_t *pv)
+{
+    switch (pv->t) {
+    case NVS_TYPE_STR: return nvs_set_str(h, key, pv->str);
+    case NVS_TYPE_BLOB: return nvs_set_blob(h, key, pv->blob, pv->len);
+    case NVS_TYPE_U8: return nvs_set_u8(h, key, (uint8_t)pv->u);
+    case NVS_TYPE_U16: return nvs_set_u16(h, key, (uint16_t)pv->u);
+    case NVS_TYPE_U32: return nvs_set_u32(h, key, (uint32_t)pv->u);
+    case NVS_TYPE_U64: return nvs_set_u64(h, key, pv->u);
+    case NVS_TYPE_I8: return nvs_set_i8(h, key, (int8_t)pv->s);
+    case NVS_TYPE_I16: return nvs_set_i16(h, key, (int16_t)pv->s);
+    case NVS_TYPE_I32: return nvs_set_i32(h, key, (int32_t)pv->s);
+    default: return nvs_set_i64(h, key, pv->s);
     }
 }
 
@@ -161,51 +219,55 @@ int device_nvs(int argc, char **argv)
     fk_device_t d;
     fk_device_init(&d);
     const char *pos[5] = {0};
-    int npos = 0;
-    const char *part_label = NULL;
+    const char *part_label = NULL, *type_s = NULL;
+    fk_device_optvals_t dv = {0};
+    const fk_opt_t table[] = {
+        {"--partition", NULL, FK_OPT_VALUE, &part_label},
+        {"--type", NULL, FK_OPT_VALUE, &type_s},
+        FK_DEVICE_COMMON_OPTS(&dv),
+        FK_OPT_END,
+    };
+    fk_opts_t op = {.cmd = "device nvs", .usage = help, .opts = table, .pos = pos, .max_pos = 5};
+    int rc;
+    if (fk_opts_parse(&op, argc, argv, &rc)) return rc;
+    if (fk_device_common_apply(&d, &dv)) return 2;
+    int npos = op.npos;
     nvs_type_t set_type = NVS_TYPE_STR;
-    for (int i = 1; i < argc; i++) {
-        const char *v, *s = argv[i];
-        int c = fk_device_common_opt(&d, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c > 0) continue;
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(help, stdout);
-            return 0;
-        } else if (fk_opt_value(argc, argv, &i, "--partition", &v)) {
-            if (!(part_label = v)) return 2;
-        } else if (fk_opt_value(argc, argv, &i, "--type", &v)) {
-            if (!v) return 2;
-            set_type = NVS_TYPE_ANY;
-            for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
-                if (!strcmp(v, types[k].name) || (!strcmp(v, "str") && types[k].type == NVS_TYPE_STR))
-                    set_type = types[k].type;
-            if (set_type == NVS_TYPE_ANY) {
-                fk_err("--type %s: expected string, blob, u8, i8, u16, i16, u32, i32, u64 or i64", v);
-                return 2;
-            }
-        } else if (s[0] == '-' && s[1]) {
-            fk_err("device nvs: unknown option %s (see --help)", s);
-            return 2;
-        } else if (npos < 5) {
-            pos[npos++] = s;
-        } else {
-            fk_err("device nvs: too many arguments (see --help)");
+    if (type_s) {
+        set_type = NVS_TYPE_ANY;
+        for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
+            if (!strcmp(type_s, types[k].name) || (!strcmp(type_s, "str") && types[k].type == NVS_TYPE_STR))
+                set_type = types[k].type;
+        if (set_type == NVS_TYPE_ANY) {
+            fk_err("--type %s: expected string, blob, u8, i8, u16, i16, u32, i32, u64 or i64", type_s);
             return 2;
         }
     }
-    const char *path = pos[0], *op = pos[1], *ns = pos[2], *key = pos[3], *val = pos[4];
-    int need = !op ? 99 : !strcmp(op, "list") ? 3 : !strcmp(op, "get") ? 4 : !strcmp(op, "set") ? 5 : 99;
+    const char *path = pos[0], *op_s = pos[1], *ns = pos[2], *key = pos[3], *val = pos[4];
+    int need = !op_s ? 99 : !strcmp(op_s, "list") ? 3 : !strcmp(op_s, "get") ? 4 : !strcmp(op_s, "set") ? 5 : 99;
     if (!path || need == 99 || npos != need) {
-        fk_err("device nvs: expected DEV.img list NAMESPACE | get NAMESPACE KEY | set NAMESPACE KEY VALUE");
+        fk_err("device nvs: expected DEV.img list NAMESPACE | get NAMESPACE KEY | set NAMESPACE KEY VALUE "
+               "(a value starting with '-' that is not a number goes after --)");
         return 2;
     }
     if (strlen(ns) > 15 || (key && strlen(key) > 15)) {
         fk_err("device nvs: namespace and key names are at most 15 characters");
         return 2;
     }
-    if (fk_device_open(&d, path) != 0) return 1;
-    int rc = 1;
+    if (!ns[0] || (key && !key[0])) {
+        fk_err("device nvs: namespace and key names cannot be empty");
+        return 2;
+    }
+    bool is_set = !strcmp(op_s, "set");
+    value_t pv = {0};
+    char why[192] = "";
+    /* Parse before opening anything: a bad value writes nothing. */
+    if (is_set && parse_value(&pv, set_type, val, why, sizeof why)) {
+        fk_err("%s: set %s/%s: %s", path, ns, key, why);
+        return 2;
+    }
+    rc = 1;
+    if (fk_device_open(&d, path) != 0) goto out;
     const esp_partition_t *p = part_label
                                    ? esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS,
                                                               part_label)
@@ -223,15 +285,19 @@ int device_nvs(int argc, char **argv)
                esp_err_to_name(err));
         goto out;
     }
+    if (is_set && check_length(&pv, p->label, why, sizeof why)) {
+        fk_err("%s: set %s/%s: %s", path, ns, key, why);
+        goto deinit;
+    }
     nvs_handle_t h;
-    err = nvs_open_from_partition(p->label, ns, !strcmp(op, "set") ? NVS_READWRITE : NVS_READONLY, &h);
+    err = nvs_open_from_partition(p->label, ns, is_set ? NVS_READWRITE : NVS_READONLY, &h);
     if (err != ESP_OK) {
         if (fk_device_power_lost(&d)) goto cut;
         fk_err("%s: namespace '%s': %s", path, ns,
                err == ESP_ERR_NVS_NOT_FOUND ? "not found in the NVS partition" : esp_err_to_name(err));
         goto deinit;
     }
-    if (!strcmp(op, "list")) {
+    if (!strcmp(op_s, "list")) {
         int n = 0;
         for (nvs_iterator_t it = nvs_entry_find(p->label, ns, NVS_TYPE_ANY); it; it = nvs_entry_next(it)) {
             nvs_entry_info_t info;
@@ -242,7 +308,7 @@ int device_nvs(int argc, char **argv)
         }
         if (!n) printf("(namespace '%s' is empty)\n", ns);
         rc = 0;
-    } else if (!strcmp(op, "get")) {
+    } else if (!strcmp(op_s, "get")) {
         nvs_type_t t = find_type(p->label, ns, key);
         if (t == NVS_TYPE_ANY) {
             fk_err("%s: key '%s' not found in namespace '%s'", path, key, ns);
@@ -252,13 +318,16 @@ int device_nvs(int argc, char **argv)
             rc = 0;
         }
     } else {
-        char why[128] = "";
-        err = set_value(h, key, set_type, val, why, sizeof why);
+        err = store_value(h, key, &pv);
         if (err == ESP_OK) err = nvs_commit(h);
         if (err != ESP_OK) {
             nvs_close(h);
             if (fk_device_power_lost(&d)) goto cut;
-            fk_err("%s: set %s/%s: %s", path, ns, key, why[0] ? why : esp_err_to_name(err));
+            if (err == ESP_ERR_NVS_NOT_ENOUGH_SPACE)
+                fk_err("%s: set %s/%s: %s: the NVS partition '%s' (%u KB) is full", path, ns, key,
+                       esp_err_to_name(err), p->label, p->size / 1024);
+            else
+                fk_err("%s: set %s/%s: %s", path, ns, key, esp_err_to_name(err));
             goto deinit;
         }
         printf("%s/%s = %s (%s)\n", ns, key, val, type_name(set_type));
@@ -271,6 +340,7 @@ deinit:
 cut:
     rc = FK_DEVICE_EXIT_POWER_CUT;
 out:
+    free(pv.blob);
     fk_device_close(&d);
     return rc;
 }
