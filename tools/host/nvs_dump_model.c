@@ -303,6 +303,9 @@ int fk_nvs_dump_load(dump_t *d, const char *name, const uint8_t *img, size_t siz
     /* A partition holding v1 pages stays v1 (the engine's rule). */
     d->version = any_v1 ? 1 : 2;
     if (!d->new_version) {
+        /* With no page in use, the mount takes the first free page as its
+         * current page, erasing it first when it is corrupt. */
+        if (!d->norder && d->npages && !d->pages[0].blank) d->repairs++;
         for (uint32_t o = 0; o < d->norder; o++) drop_page_duplicates(d, &d->pages[d->order[o]]);
         drop_interrupted_update(d);
         finish_gc(d);
