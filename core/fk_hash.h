@@ -26,4 +26,15 @@ void fk_md5_update(fk_md5_t *ctx, const void *data, size_t len);
 void fk_md5_finish(fk_md5_t *ctx, uint8_t out[16]);
 void fk_md5(const void *data, size_t len, uint8_t out[16]);
 
+/* SHA-384: Secure Boot v2 ECDSA P-384 blocks carry and sign a SHA-384
+ * digest of the image (core/fk_sbv2.c). Provided by the crypto port
+ * (port/sig_mbedtls.c on the host). */
+typedef struct {
+    uint64_t opaque[32];
+} fk_sha384_t;
+
+void fk_sha384_start(fk_sha384_t *ctx);
+void fk_sha384_update(fk_sha384_t *ctx, const void *data, size_t len);
+void fk_sha384_finish(fk_sha384_t *ctx, uint8_t out[48]);
+
 #endif

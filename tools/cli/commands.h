@@ -13,5 +13,6 @@ int cmd_new(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_menuconfig(int argc, char **argv);
 int cmd_defconfig(int argc, char **argv);
+int cmd_secure(int argc, char **argv);
 
 #endif

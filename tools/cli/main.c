@@ -20,6 +20,7 @@ static const struct {
     {"build", cmd_build, "sdkconfig in, flash artifacts out (checks the layout first)"},
     {"menuconfig", cmd_menuconfig, "terminal menu for the flash layout options"},
     {"defconfig", cmd_defconfig, "apply sdkconfig.defaults non-interactively"},
+    {"secure", cmd_secure, "Secure Boot v2 signed images: sign_data, verify_signature, keys"},
 };
 
 static void usage(FILE *f)
