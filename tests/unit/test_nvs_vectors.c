@@ -19,6 +19,7 @@
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
+#include "nvs_format.h"
 
 #define MAX_ROWS 2048
 
@@ -97,13 +98,10 @@ static int64_t parse_int(const char *s)
 
 static uint8_t enc_type(const char *enc)
 {
-    static const struct { const char *n; uint8_t t; } m[] = {
-        {"u8", NVS_TYPE_U8}, {"i8", NVS_TYPE_I8}, {"u16", NVS_TYPE_U16}, {"i16", NVS_TYPE_I16},
-        {"u32", NVS_TYPE_U32}, {"i32", NVS_TYPE_I32}, {"u64", NVS_TYPE_U64}, {"i64", NVS_TYPE_I64},
-        {"string", NVS_TYPE_STR}, {"hex2bin", NVS_TYPE_BLOB}, {"base64", NVS_TYPE_BLOB},
-        {"binary", NVS_TYPE_BLOB}};
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-        if (!strcasecmp(enc, m[i].n)) return m[i].t;
+    uint8_t t = nvs_int_type_by_name(enc);
+    if (t) return t;
+    if (!strcasecmp(enc, "string")) return NVS_TYPE_STR;
+    if (!strcasecmp(enc, "hex2bin") || !strcasecmp(enc, "base64") || !strcasecmp(enc, "binary")) return NVS_TYPE_BLOB;
     return 0;
 }
 

@@ -58,23 +58,11 @@ static int parse_pyint(const char *s, size_t n, bool *neg, uint64_t *mag)
     return big ? -2 : 0;
 }
 
-static const struct {
-    const char *name;
-    uint8_t type;
-} int_encodings[] = {
-    {"u8", NVS_ITEM_U8},   {"i8", NVS_ITEM_I8},   {"u16", NVS_ITEM_U16}, {"i16", NVS_ITEM_I16},
-    {"u32", NVS_ITEM_U32}, {"i32", NVS_ITEM_I32}, {"u64", NVS_ITEM_U64}, {"i64", NVS_ITEM_I64},
-};
-
 enum { ENC_INT, ENC_STRING, ENC_HEX, ENC_BASE64, ENC_BINARY, ENC_UNKNOWN };
 
 static int encoding_kind(const char *e, uint8_t *type)
 {
-    for (size_t i = 0; i < sizeof int_encodings / sizeof int_encodings[0]; i++)
-        if (!strcasecmp(e, int_encodings[i].name)) {
-            *type = int_encodings[i].type;
-            return ENC_INT;
-        }
+    if ((*type = nvs_int_type_by_name(e)) != 0) return ENC_INT;
     if (!strcasecmp(e, "string")) return ENC_STRING;
     if (!strcasecmp(e, "hex2bin")) return ENC_HEX;
     if (!strcasecmp(e, "base64")) return ENC_BASE64;
@@ -574,11 +562,11 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
                 for (;;) {
                     size_t tail = (size_t)(NVS_ENTRY_COUNT - l.used - 1) * NVS_ENTRY_SIZE;
                     size_t chunk = rem < tail ? rem : tail;
-                    if (chunks == 127) {
+                    if (chunks == NVS_BLOB_MAX_CHUNKS) {
                         snprintf(err, errlen,
-                                 "%s:%d: key '%s': blob of %zu bytes needs more than 127 chunks (one per page); "
+                                 "%s:%d: key '%s': blob of %zu bytes needs more than %u chunks (one per page); "
                                  "the runtime cannot read it",
-                                 name, it->line, it->key, it->len);
+                                 name, it->line, it->key, it->len, NVS_BLOB_MAX_CHUNKS);
                         return -1;
                     }
                     nvs_entry_init(&e, it->ns, NVS_ITEM_BLOB_DATA, (uint8_t)nvs_varlen_span((uint32_t)chunk),

@@ -25,20 +25,17 @@ static const char help[] =
     "                        u64, i64, blob (VALUE in hex)\n"
     "  --partition LABEL     another data/nvs partition\n" FK_DEVICE_COMMON_HELP;
 
-static const struct {
-    const char *name;
-    nvs_type_t type;
-} types[] = {
-    {"u8", NVS_TYPE_U8},   {"i8", NVS_TYPE_I8},   {"u16", NVS_TYPE_U16}, {"i16", NVS_TYPE_I16},
-    {"u32", NVS_TYPE_U32}, {"i32", NVS_TYPE_I32}, {"u64", NVS_TYPE_U64}, {"i64", NVS_TYPE_I64},
-    {"string", NVS_TYPE_STR}, {"blob", NVS_TYPE_BLOB},
-};
+/* Names from the one NVS type table (nvs_format.h); the API's blob type is
+ * the v2 chunk code, 0x42, shown as "blob". */
+static nvs_type_t api_type(uint8_t item)
+{
+    return item == NVS_ITEM_BLOB ? NVS_TYPE_BLOB : (nvs_type_t)item;
+}
 
 static const char *type_name(nvs_type_t t)
 {
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (types[i].type == t) return types[i].name;
-    return "?";
+    const char *n = nvs_type_name(t == NVS_TYPE_BLOB ? NVS_ITEM_BLOB : (uint8_t)t);
+    return n && t != NVS_ITEM_BLOB && t != NVS_ITEM_BLOB_IDX ? n : "?";
 }
 
 /* Prints one value; returns the error. */
@@ -235,9 +232,10 @@ int device_nvs(int argc, char **argv)
     nvs_type_t set_type = NVS_TYPE_STR;
     if (type_s) {
         set_type = NVS_TYPE_ANY;
-        for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
-            if (!strcmp(type_s, types[k].name) || (!strcmp(type_s, "str") && types[k].type == NVS_TYPE_STR))
-                set_type = types[k].type;
+        for (unsigned k = 0; k < nvs_type_name_count; k++)
+            if (strcmp(type_s, "?") && !strcmp(type_s, type_name(api_type(nvs_type_names[k].type))))
+                set_type = api_type(nvs_type_names[k].type);
+        if (!strcmp(type_s, "str")) set_type = NVS_TYPE_STR;
         if (set_type == NVS_TYPE_ANY) {
             fk_err("--type %s: expected string, blob, u8, i8, u16, i16, u32, i32, u64 or i64", type_s);
             return 2;
