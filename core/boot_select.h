@@ -13,6 +13,10 @@
 #include "fk_ota_config.h"
 #include "otadata.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Indices as the bootloader numbers them: 0..15 = OTA slots. */
 #define FK_BOOT_FACTORY_INDEX (-1)
 #define FK_BOOT_TEST_INDEX (-2)
@@ -105,5 +109,9 @@ esp_err_t fk_boot_run_opts(fk_flash_t *flash, const fk_ptable_t *t, const fk_boo
                            fk_boot_check_fn check, void *ctx, fk_boot_result_t *r);
 esp_err_t fk_boot_run(fk_flash_t *flash, const fk_ptable_t *t, fk_boot_check_fn check, void *ctx,
                       fk_boot_result_t *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

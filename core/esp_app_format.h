@@ -9,6 +9,13 @@
 #include <stdint.h>
 #include "esp_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+#if defined(__cplusplus) && !defined(_Static_assert)
+#define _Static_assert static_assert
+#endif
+
 #define ESP_APP_DESC_MAGIC_WORD 0xABCD5432u
 #define ESP_APP_DESC_SIZE 256u
 
@@ -39,5 +46,9 @@ void fk_app_desc_decode(const uint8_t raw[ESP_APP_DESC_SIZE], esp_app_desc_t *de
 #include <stddef.h>
 #include "esp_err.h"
 esp_err_t fk_app_desc_set_secure_version(uint8_t *img, size_t len, uint32_t secure_version);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

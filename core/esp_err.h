@@ -5,6 +5,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef int32_t esp_err_t;
 
 #define ESP_OK          0
@@ -49,5 +53,9 @@ typedef int32_t esp_err_t;
 /* Name of an error code ("ESP_ERR_NVS_NOT_FOUND"), or "UNKNOWN ERROR".
  * Covers every code defined by flashkit's headers. */
 const char *esp_err_to_name(esp_err_t code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

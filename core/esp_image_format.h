@@ -13,6 +13,10 @@
 #include "fk_flash.h"
 #include "fk_image_fmt.h" /* the byte layout: magic numbers, headers, checksum */
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ESP-IDF defines these in this header; esp_err.h has them too. */
 #ifndef ESP_ERR_IMAGE_BASE
 #define ESP_ERR_IMAGE_BASE       0x2000
@@ -102,5 +106,9 @@ typedef struct {
 } fk_image_memflash_t;
 void fk_image_memflash_init(fk_image_memflash_t *mf, const uint8_t *buf, size_t len, uint32_t base,
                             uint32_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,6 +15,10 @@
 #include "fk_rollback.h"
 #include "fk_secure_version.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define OTA_SIZE_UNKNOWN 0xffffffffu
 
 typedef uint32_t esp_ota_handle_t;
@@ -82,5 +86,9 @@ esp_err_t esp_ota_invalidate_inactive_ota_data_slot(void);
 /* Reason of the last ESP_ERR_OTA_VALIDATE_FAILED / write failure of this
  * module, e.g. "checksum mismatch ..." or the link-address message. */
 const char *fk_ota_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include "fk_flash.h"
 #include "fk_ptable_fmt.h" /* the binary table: rows, magic numbers, names */
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef SPI_FLASH_SEC_SIZE
 #define SPI_FLASH_SEC_SIZE FK_SECTOR_SIZE
 #endif
@@ -119,5 +123,9 @@ esp_err_t esp_partition_write(const esp_partition_t *partition, size_t dst_offse
 /* offset and size must be multiples of SPI_FLASH_SEC_SIZE. */
 esp_err_t esp_partition_erase_range(const esp_partition_t *partition, size_t offset,
                                     size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "esp_partition.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The app in p runs from now on (NULL: nothing runs). */
 void fk_app_start(const esp_partition_t *p);
 /* A flash address inside the running app (0 = nothing runs), e.g. to model
@@ -18,5 +22,9 @@ uint32_t fk_app_running_addr(void);
 /* Older names, kept while callers move. */
 #define fk_boot_set_running fk_app_start_at
 #define fk_boot_running_addr fk_app_running_addr
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

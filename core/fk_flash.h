@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "esp_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define FK_SECTOR_SIZE 4096u
 
 typedef struct fk_flash fk_flash_t;
@@ -24,5 +28,9 @@ esp_err_t fk_flash_read(fk_flash_t *flash, uint32_t addr, void *dst, size_t len)
 esp_err_t fk_flash_write(fk_flash_t *flash, uint32_t addr, const void *src, size_t len);
 /* addr and len must be sector-aligned. */
 esp_err_t fk_flash_erase_range(fk_flash_t *flash, uint32_t addr, uint32_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

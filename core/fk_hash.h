@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Large enough for mbedTLS's context on 32- and 64-bit hosts; the port
  * checks this at compile time. */
 typedef struct {
@@ -36,5 +40,9 @@ typedef struct {
 void fk_sha384_start(fk_sha384_t *ctx);
 void fk_sha384_update(fk_sha384_t *ctx, const void *data, size_t len);
 void fk_sha384_finish(fk_sha384_t *ctx, uint8_t out[48]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ESP_IMAGE_HEADER_MAGIC 0xE9u
 #define ESP_IMAGE_V2_MAGIC 0xEAu           /* NonOS SDK / rboot OTA images, not bootable by SDK 3.x */
 #define ESP_IMAGE_MAX_SEGMENTS 16u
@@ -92,5 +96,9 @@ static inline size_t fk_image_finished_len(uint32_t data_end, bool sha)
 /* The trailing word of a v2 (0xEA) image: zlib's CRC-32 of everything before
  * it, stored so that it is never 0. */
 uint32_t fk_image_v2_crc(const uint8_t *img, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 static inline uint16_t fk_le16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | (p[1] << 8));
@@ -41,5 +45,9 @@ static inline void fk_put_le64(uint8_t *p, uint64_t v)
     fk_put_le32(p, (uint32_t)v);
     fk_put_le32(p + 4, (uint32_t)(v >> 32));
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include "fk_flash.h"
 #include "nvs_format.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What the engine makes of a page header. */
 typedef enum {
     FK_NVS_PAGE_BLANK,       /* state 0xFFFFFFFF, whole sector erased: free */
@@ -85,5 +89,9 @@ unsigned fk_nvs_item_span(const nvs_entry_t *e);
 bool fk_nvs_type_known(uint8_t type);
 /* Data CRC of a variable-length item against its payload (size bytes). */
 bool fk_nvs_data_crc_ok(const nvs_entry_t *e, const uint8_t *payload);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include "esp_err.h"
 #include "esp_partition.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Checks an image before it is booted or selected: ESP_OK, or an error with
  * the reason in why. */
 typedef esp_err_t (*fk_image_check_fn)(void *ctx, const esp_partition_t *part, char *why, size_t len);
@@ -45,5 +49,9 @@ void fk_ota_set_rollback(bool rollback, bool anti_rollback);
 esp_err_t fk_ota_check_image(const esp_partition_t *part, char *why, size_t len);
 /* The configured way of reading an app's secure_version. */
 esp_err_t fk_ota_image_secure_version(const esp_partition_t *part, uint32_t *secure_version);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define FK_PART_TABLE_SIZE 0xC00u       /* bytes read/written at the table offset */
 #define FK_PART_TABLE_SECTOR 0x1000u    /* the table owns this much flash; partitions start after it */
 #define FK_PART_ROW_SIZE 32u
@@ -63,5 +67,9 @@ const char *fk_part_type_keyword(uint8_t type);
 const fk_part_name_t *fk_part_subtype_names(uint8_t type, size_t *n);
 /* The name of one subtype, or NULL. */
 const char *fk_part_subtype_keyword(uint8_t type, uint8_t subtype);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include "fk_flash.h"
 #include "otadata.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* esp_ota_img_states_t; a u32 on flash (UNDEFINED does not fit an int enum). */
 typedef uint32_t esp_ota_img_states_t;
 #define ESP_OTA_IMG_NEW 0x0u
@@ -58,5 +62,9 @@ int fk_rb_entry_of_slot(const fk_ota_select_t s[2], uint32_t n_slots, uint32_t s
 /* esp_ota_get_last_invalid_partition's choice: of the entries with a good
  * CRC in state INVALID or ABORTED the smaller seq (A when equal); -1. */
 int fk_rb_last_invalid(const fk_ota_select_t s[2]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

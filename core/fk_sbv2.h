@@ -14,6 +14,10 @@
 #include "esp_err.h"
 #include "fk_flash.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define FK_SBV2_SECTOR_SIZE 4096u
 #define FK_SBV2_BLOCK_SIZE 1216u
 #define FK_SBV2_BLOCKS 3
@@ -172,5 +176,9 @@ typedef struct {
 /* Applies one sdkconfig line's name and value ("y", "n", or empty for "is
  * not set"). Returns false for a name this module does not own. */
 bool fk_sbv2_config_set(fk_sbv2_config_t *c, const char *name, const char *value);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

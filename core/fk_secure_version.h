@@ -10,6 +10,10 @@
 #include "esp_err.h"
 #include "esp_partition.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* CONFIG_BOOTLOADER_APP_SEC_VER_SIZE_EFUSE_FIELD: 16 on chips other than
  * ESP32 / ESP32-C2, and the width the vectors were made with. */
 #define FK_EFUSE_SECURE_VERSION_BITS 16u
@@ -35,5 +39,9 @@ esp_err_t esp_efuse_update_secure_version(uint32_t secure_version);
 bool fk_secure_version_ok(const esp_partition_t *part);
 /* Raises the counter to the secure_version of the app in part. */
 esp_err_t fk_secure_version_raise_to(const esp_partition_t *part);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

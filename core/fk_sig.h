@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Numbered as the curve id byte of an ECDSA block. */
 typedef enum {
     FK_SIG_P192 = 1,
@@ -34,5 +38,9 @@ int fk_sig_rsa3072_pss_verify(const uint8_t n_le[384], uint32_t e, const uint8_t
  * Returns 0 when the signature is good (and the point is on the curve). */
 int fk_sig_ecdsa_verify(fk_sig_curve_t curve, const uint8_t *x_le, const uint8_t *y_le, const uint8_t *hash,
                         size_t hash_len, const uint8_t *r_le, const uint8_t *s_le);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "esp_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef ESP_ERR_NVS_BASE
 #define ESP_ERR_NVS_BASE                0x1100
 #define ESP_ERR_NVS_NOT_INITIALIZED     (ESP_ERR_NVS_BASE + 0x01)
@@ -113,5 +117,9 @@ nvs_iterator_t nvs_entry_find(const char *part_name, const char *namespace_name,
 nvs_iterator_t nvs_entry_next(nvs_iterator_t iterator);
 void nvs_entry_info(nvs_iterator_t iterator, nvs_entry_info_t *out_info);
 void nvs_release_iterator(nvs_iterator_t iterator);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include "esp_err.h"
 #include "fk_flash.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* RAM needed per 4 KiB page of a mounted partition; the workspace for N pages
  * is NVS_WORKSPACE_SIZE(N) bytes (plus up to 3 bytes if it is not 4-aligned). */
 #define NVS_WORKSPACE_PER_PAGE 172u
@@ -93,5 +97,9 @@ typedef struct {
  * address order. */
 esp_err_t nvs_fk_get_diag(const char *part_name, nvs_fk_diag_t *out,
                           nvs_fk_page_info_t *pages, size_t max_pages);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #include "esp_partition.h"
 #include "nvs.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Mounts the partition labelled "nvs" from the partition table
  * (esp_partition_find_first), using the static default workspace. */
 esp_err_t nvs_flash_init(void);
@@ -18,5 +22,9 @@ esp_err_t nvs_flash_deinit_partition(const char *partition_label);
 /* Erases the whole partition (unmounting it first if it is mounted). */
 esp_err_t nvs_flash_erase(void);
 esp_err_t nvs_flash_erase_partition(const char *part_name);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

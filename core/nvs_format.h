@@ -8,6 +8,13 @@
 #include <stdint.h>
 #include "fk_le.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+#if defined(__cplusplus) && !defined(_Static_assert)
+#define _Static_assert static_assert
+#endif
+
 #define NVS_PAGE_SIZE 4096u
 #define NVS_ENTRY_SIZE 32u
 #define NVS_ENTRY_COUNT 126u
@@ -173,5 +180,9 @@ uint32_t nvs_hash24_v1(const nvs_entry_t *e);
 uint32_t nvs_hash24_v2(const nvs_entry_t *e);
 /* Would Espressif's runtime (either format's) take a and b for one item? */
 bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include "esp_err.h"
 #include "fk_flash.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define FK_OTADATA_SIZE 0x2000u      /* two sectors; smaller is refused by the bootloader */
 #define FK_OTADATA_ENTRY_SIZE 32u
 #define FK_OTADATA_LABEL_SIZE 24u
@@ -88,5 +92,9 @@ esp_err_t fk_otadata_set_slot(fk_flash_t *flash, uint32_t part_addr, uint32_t pa
                               uint32_t n_slots, uint32_t id);
 /* Selecting factory erases the whole partition. */
 esp_err_t fk_otadata_set_factory(fk_flash_t *flash, uint32_t part_addr, uint32_t part_size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
