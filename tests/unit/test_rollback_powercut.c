@@ -6,7 +6,9 @@
  * (several seeds). After every cut the device must boot an intact known
  * image that is neither INVALID nor ABORTED, whose secure_version is not
  * below the eFuse counter; the counter never goes down; the device then
- * updates again and boots the new image. */
+ * updates again and boots the new image. Cuts by the shared driver
+ * (fk_powercut.h). */
+#include "fk_powercut.h"
 #include "fk_test.h"
 #include "test_rollback_util.h"
 
@@ -18,7 +20,7 @@ static uint8_t setup[OTA_TEST_FLASH];
 static fk_emu_t emu;
 static fk_ptable_t t;
 static fk_boot_result_t r;
-static int points, runs, reverts;
+static int reverts;
 
 static esp_err_t boot(void)
 {
@@ -46,13 +48,13 @@ static bool intact(const esp_partition_t *p, int slot)
     return false;
 }
 
-/* Invariants of a boot after a cut; where = for messages. */
-static void check_boot(const char *where, int k, int mode, int seed, uint32_t counter_before)
+/* Invariants of a boot after a cut. */
+static void check_boot(const fk_pc_point_t *pt, const char *which, uint32_t counter_before)
 {
     esp_err_t err = boot();
     CHECK_EQ(err, ESP_OK);
     if (err != ESP_OK || !r.booted) {
-        fprintf(stderr, "%s: cut %d mode %d seed %d: nothing boots\n", where, k, mode, seed);
+        fprintf(stderr, "%s, %s: nothing boots\n", pt->where, which);
         return;
     }
     CHECK(r.booted_index == 0 || r.booted_index == 1);
@@ -61,8 +63,7 @@ static void check_boot(const char *where, int k, int mode, int seed, uint32_t co
     if (esp_ota_get_state_partition(r.booted, &st) == ESP_OK) {
         CHECK(st != ESP_OTA_IMG_INVALID && st != ESP_OTA_IMG_ABORTED);
         if (st == ESP_OTA_IMG_INVALID || st == ESP_OTA_IMG_ABORTED)
-            fprintf(stderr, "%s: cut %d mode %d seed %d: booted %s in state %u\n", where, k, mode, seed,
-                    r.booted->label, st);
+            fprintf(stderr, "%s, %s: booted %s in state %u\n", pt->where, which, r.booted->label, st);
     }
     uint32_t v = 0;
     CHECK_EQ(fk_ota_image_secure_version(r.booted, &v), ESP_OK);
@@ -70,45 +71,39 @@ static void check_boot(const char *where, int k, int mode, int seed, uint32_t co
     CHECK(esp_efuse_read_secure_version() >= counter_before);
 }
 
-static void sweep(int *total_out)
+static int setup_life(void *ctx)
 {
+    (void)ctx;
     memcpy(emu.mem, setup, OTA_TEST_FLASH);
     fk_efuse_secure_version_load(0, FK_EFUSE_SECURE_VERSION_BITS);
-    fk_emu_reset_stats(&emu);
-    CHECK_EQ(life(), ESP_OK);
-    CHECK_EQ(r.booted_index, 1); /* reverted to v2 */
-    CHECK_EQ(esp_efuse_read_secure_version(), 2u);
-    int total = (int)emu.st.ops;
-    *total_out = total;
-    for (int k = 1; k <= total; k++) {
-        for (int mode = 0; mode < 2; mode++) {
-            for (int seed = 1; seed <= (mode ? SEEDS : 1); seed++) {
-                memcpy(emu.mem, setup, OTA_TEST_FLASH);
-                fk_emu_power_on(&emu);
-                fk_efuse_secure_version_load(0, FK_EFUSE_SECURE_VERSION_BITS);
-                fk_emu_reset_stats(&emu);
-                fk_emu_set_cut(&emu, (uint64_t)k, mode ? FK_CUT_TORN : FK_CUT_ATOMIC, (uint32_t)(k * 7919 + seed));
-                esp_err_t err = life();
-                CHECK(err != ESP_OK && emu.powered_off);
-                fk_emu_power_on(&emu);
-                runs++;
-                uint32_t c0 = esp_efuse_read_secure_version();
-                check_boot("first boot", k, mode, seed, c0);
-                uint32_t c1 = esp_efuse_read_secure_version();
-                check_boot("second boot", k, mode, seed, c1);
-                if (r.aborted) reverts++;
-                /* Recovery: the running app confirms itself and updates the other slot. */
-                if (!r.booted) continue;
-                int next = 1 - r.booted_index;
-                esp_ota_mark_app_valid_cancel_rollback();
-                CHECK_EQ(rb_update(rb_slot(next), img[next][3], len[next][3]), ESP_OK);
-                CHECK_EQ(boot(), ESP_OK);
-                CHECK_EQ(r.booted_index, next);
-                CHECK(esp_efuse_read_secure_version() >= c1);
-                CHECK_EQ(emu.st.nor_violations, 0);
-            }
-        }
-    }
+    fk_app_start(NULL);
+    fk_partition_set_table(&t);
+    return 0;
+}
+
+static esp_err_t op_life(void *ctx)
+{
+    (void)ctx;
+    return life();
+}
+
+static void check_life(void *ctx, const fk_pc_point_t *pt)
+{
+    (void)ctx;
+    uint32_t c0 = esp_efuse_read_secure_version();
+    check_boot(pt, "first boot", c0);
+    uint32_t c1 = esp_efuse_read_secure_version();
+    check_boot(pt, "second boot", c1);
+    if (r.aborted) reverts++;
+    /* Recovery: the running app confirms itself and updates the other slot. */
+    if (!r.booted) return;
+    int next = 1 - r.booted_index;
+    esp_ota_mark_app_valid_cancel_rollback();
+    CHECK_EQ(rb_update(rb_slot(next), img[next][3], len[next][3]), ESP_OK);
+    CHECK_EQ(boot(), ESP_OK);
+    CHECK_EQ(r.booted_index, next);
+    CHECK(esp_efuse_read_secure_version() >= c1);
+    CHECK_EQ(emu.st.nor_violations, 0);
 }
 
 int main(void)
@@ -123,9 +118,20 @@ int main(void)
     fk_emu_load(&emu, 0x10000, img[0][1], (uint32_t)len[0][1]);
     memcpy(setup, emu.mem, OTA_TEST_FLASH);
     fk_ota_set_rollback(true, true);
-    sweep(&points);
-    printf("rollback life: %d cut points, %d runs (atomic + %d torn seeds), %d boots that rolled back\n", points,
-           runs, SEEDS, reverts);
+    /* The uncut life ends reverted to v2 with the counter at 2. */
+    setup_life(NULL);
+    CHECK_EQ(life(), ESP_OK);
+    CHECK_EQ(r.booted_index, 1);
+    CHECK_EQ(esp_efuse_read_secure_version(), 2u);
+    fk_pc_sweep_t sw = {.name = "rollback life", .emu = &emu, .setup = setup_life, .op = op_life,
+                        .check = check_life, .modes = FK_PC_BOTH, .torn_seeds = SEEDS, .stride = 1, .seed = 7919};
+    fk_pc_stats_t st = {0};
+    long n = fk_powercut_sweep(&sw, &st);
+    CHECK(n > 20);
+    CHECK_EQ(st.unreached, 0);
+    CHECK_EQ(st.failed, 0);
+    fk_powercut_print("rollback life", &st, 1);
+    printf("rollback life: %d boots after a cut rolled an unconfirmed app back\n", reverts);
     fk_emu_close(&emu);
     fk_ota_config_reset();
     return fk_test_done("test_rollback_powercut");

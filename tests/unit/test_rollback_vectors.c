@@ -4,10 +4,12 @@
  * linked for it with its secure_version; a "bad" one has a corrupted byte.
  * select: fk_boot_run, the slot booted, the counter, otadata byte for byte.
  * api: the call with ESP-IDF's name, its result, state / restart / erased
- * partition, the counter, otadata byte for byte. */
-#include <dirent.h>
+ * partition, the counter, otadata byte for byte. Cases come from the
+ * shared vector walker (one ctest per case: vec_otadata-rollback/NAME). */
+/* vectors: otadata-rollback (cases with expected.txt) */
 #include "esp_image_format.h"
 #include "fk_test.h"
+#include "fk_vectors.h"
 #include "test_rollback_util.h"
 
 static uint8_t img[0x4000];
@@ -152,38 +154,29 @@ static void run_api(const char *dir, const char *in, const char *exp)
     check_after(dir, in, exp);
 }
 
-int main(void)
+static int run_case(const fk_vec_case_t *vc)
 {
-    char root[512];
-    snprintf(root, sizeof root, "%s/vectors/otadata-rollback", fk_shared());
-    DIR *d = opendir(root);
-    CHECK(d != NULL);
-    if (!d) return fk_test_done("test_rollback_vectors");
-    int nsel = 0, napi = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || strstr(de->d_name, ".md")) continue;
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s/%s", root, de->d_name);
-        size_t l1, l2;
-        char *in = (char *)slurp2(dir, "input.txt", &l1);
-        char *exp = (char *)slurp2(dir, "expected.txt", &l2);
-        bool sel = in && exp && !strcmp(kv_get(in, "kind"), "select");
-        bool api = in && exp && !strcmp(kv_get(in, "kind"), "api");
-        if (sel) run_select(dir, in, exp);
-        if (api) run_api(dir, in, exp);
-        nsel += sel;
-        napi += api;
-        free(in);
-        free(exp);
-        if (sel || api) {
-            fk_partition_set_table(NULL);
-            fk_emu_close(&emu);
-        }
+    char *in = fk_vec_file(vc, "input.txt", NULL), *exp = fk_vec_file(vc, "expected.txt", NULL);
+    bool sel = in && exp && !strcmp(kv_get(in, "kind"), "select");
+    bool api = in && exp && !strcmp(kv_get(in, "kind"), "api");
+    if (sel) run_select(vc->dir, in, exp);
+    if (api) run_api(vc->dir, in, exp);
+    free(in);
+    free(exp);
+    if (sel || api) {
+        fk_partition_set_table(NULL);
+        fk_emu_close(&emu);
     }
-    closedir(d);
-    printf("otadata-rollback vectors: %d select, %d api\n", nsel, napi);
-    CHECK(nsel + napi >= 50);
+    return sel || api;
+}
+
+static const char *const sets[] = {"otadata-rollback", NULL};
+
+int main(int argc, char **argv)
+{
+    int n = fk_vec_main(argc, argv, sets, run_case);
+    CHECK(n > 0);
+    if (!fk_vec_one_case(argc)) CHECK(n >= 50);
     fk_ota_config_reset();
     return fk_test_done("test_rollback_vectors");
 }
