@@ -1,11 +1,14 @@
 # Removes the files listed in an install manifest (cmake -DMANIFEST=... -P),
 # then the flashkit directories the install created if they are left empty.
+# The manifest names files without DESTDIR; the same DESTDIR in the
+# environment finds them again.
 if(NOT EXISTS "${MANIFEST}")
   message(FATAL_ERROR "${MANIFEST}: not found - nothing was installed from this build directory")
 endif()
 file(STRINGS "${MANIFEST}" files)
 set(dirs)
 foreach(f ${files})
+  set(f "$ENV{DESTDIR}${f}")
   if(EXISTS "${f}" OR IS_SYMLINK "${f}")
     file(REMOVE "${f}")
     message(STATUS "removed ${f}")
