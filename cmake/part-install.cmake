@@ -123,6 +123,12 @@ if(FK_LIBRARY)
   else()
     message(STATUS "help2man not found (scripts/deps.sh installs it): no man page")
   endif()
+  # What `make install` builds: only what it installs, so a test or bench
+  # being edited elsewhere cannot stop an install.
+  add_custom_target(flashkit_installed DEPENDS flashkit flashkit_shared flashkit_static)
+  if(TARGET flashkit_man)
+    add_dependencies(flashkit_installed flashkit_man)
+  endif()
   install(FILES ${CMAKE_SOURCE_DIR}/tools/completion/flashkit.bash
     DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME flashkit)
 

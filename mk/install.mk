@@ -8,10 +8,12 @@ FK_MANIFEST = $(BUILD)/flashkit-installed.txt
 
 .PHONY: install uninstall test-install
 
-# The library and its install rules are on by default; say so in case this
-# build directory was configured without them.
-install: CMAKE_ARGS += -DFK_LIBRARY=ON
-install: build
+# Builds only what is installed (not the tests and benchmarks). The library
+# and its install rules are on by default; said again in case this build
+# directory was configured without them.
+install:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFK_LIBRARY=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target flashkit_installed
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(abspath $(PREFIX))"
 	@cp $(BUILD)/install_manifest.txt $(FK_MANIFEST)
 
@@ -20,6 +22,7 @@ uninstall:
 	@DESTDIR="$(DESTDIR)" cmake -DMANIFEST=$(FK_MANIFEST) -P cmake/flashkit-uninstall.cmake
 
 test-install: build
+	@cmake --build $(BUILD) -j $(JOBS) --target flashkit_installed
 	@mk/test-install.sh $(BUILD) examples/host-test
 
 TEST_EXTRA += test-install
