@@ -33,14 +33,14 @@ static inline const esp_partition_t *rb_slot(int i)
     return esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(i), NULL);
 }
 
-/* begin / write in 1 KiB pieces / end / set_boot_partition: the first error. */
+/* begin / write in 256-byte pieces (a cut point each) / end / set_boot_partition: the first error. */
 static inline esp_err_t rb_update(const esp_partition_t *p, const uint8_t *img, size_t len)
 {
     esp_ota_handle_t h;
     esp_err_t err = esp_ota_begin(p, OTA_SIZE_UNKNOWN, &h);
     if (err != ESP_OK) return err;
-    for (size_t at = 0; at < len; at += 1024) {
-        err = esp_ota_write(h, img + at, len - at < 1024 ? len - at : 1024);
+    for (size_t at = 0; at < len; at += 256) {
+        err = esp_ota_write(h, img + at, len - at < 256 ? len - at : 256);
         if (err != ESP_OK) {
             esp_ota_abort(h);
             return err;
