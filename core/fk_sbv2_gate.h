@@ -12,6 +12,10 @@
 #include "esp_partition.h"
 #include "fk_sbv2.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Burns KEY_REVOKEn (aggressive revocation); the gate has already marked it
  * in its trust set. */
 typedef void (*fk_sbv2_revoke_fn)(void *ctx, unsigned slot);
@@ -47,5 +51,9 @@ bool fk_sbv2_gate_active(const fk_sbv2_gate_t *gate);
  * including its appended SHA-256, up to the next 4 KiB boundary. */
 esp_err_t fk_sbv2_app_data_len(const esp_partition_t *part, unsigned checks, uint32_t *data_len, char *why,
                                size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
