@@ -43,6 +43,13 @@ for d in "$V"/*/; do
 done
 check "50 cases walked (found $n)" test "$n" -ge 50
 
+# otadata show --rollback: the entry and slot a rollback bootloader goes by.
+s=$("$FLASHKIT" otadata show "$V/sel_rb_aborted_newest_valid_older/otadata.bin" --slots 2 --rollback --json |
+  python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["rollback_active_entry"], j["rollback_select"], j["entries"][0]["state"], j["entries"][1]["state"])')
+check "show --rollback --json ($s)" test "$s" = "A ota_0 VALID ABORTED"
+"$FLASHKIT" otadata show "$V/sel_rb_aborted_newest_valid_older/otadata.bin" --slots 2 --rollback >"$tmp/show"
+check "show --rollback text" grep -q "^with rollback: *ota_0 (entry A, seq 3, VALID)" "$tmp/show"
+
 # Errors name what is wrong; nothing is written.
 src="$V/api_mark_valid_pending/before.bin"
 rm -f "$tmp/out.bin"

@@ -243,6 +243,14 @@ static int show(int argc, char **argv)
             fk_json_str(stdout, app->label);
         else
             printf("null");
+        if (a.rollback) {
+            int act = fk_rb_active(s);
+            if (act < 0)
+                printf(",\"rollback_active_entry\":null,\"rollback_select\":\"%s\"", a.factory ? "factory" : "ota_0");
+            else
+                printf(",\"rollback_active_entry\":\"%c\",\"rollback_select\":\"%s\"", 'A' + act,
+                       index_label(&l, fk_rb_slot(s[act].seq, a.slots), nb, sizeof nb));
+        }
         printf("}\n");
     } else {
         printf("%s: %u bytes, %u OTA slot%s%s%s\n", a.file, d.len, a.slots, a.slots == 1 ? "" : "s",
