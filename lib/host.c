@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot_select.h"
 #include "esp_image_format.h"
@@ -17,7 +18,6 @@
 #include "nvs_flash.h"
 #include "nvs_gen.h"
 #include "part_gen.h"
-#include "util.h"
 
 struct flashkit_dev {
     fk_emu_t emu;
@@ -36,6 +36,57 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+/* A whole file into memory; the library reports through err, never stderr. */
+static int read_all(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    *data = NULL;
+    *len = 0;
+    if (!f) {
+        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0;
+    for (;;) {
+        if (*len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *b = realloc(*data, cap);
+            if (!b) {
+                seterr(err, errlen, "%s: out of memory", path);
+                break;
+            }
+            *data = b;
+        }
+        size_t n = fread(*data + *len, 1, cap - *len, f);
+        *len += n;
+        if (n == 0) {
+            if (ferror(f)) {
+                seterr(err, errlen, "%s: read error", path);
+                break;
+            }
+            fclose(f);
+            return 0;
+        }
+    }
+    fclose(f);
+    free(*data);
+    *data = NULL;
+    return -1;
+}
+
+/* A missing or unreadable file is reported here, with its name, before a
+ * CLI helper that would print to stderr gets it. */
+static int readable(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        return 0;
+    }
+    fclose(f);
+    return 1;
 }
 
 static void unmount_nvs(flashkit_dev_t *dev)
@@ -83,8 +134,12 @@ flashkit_dev_t *flashkit_dev_create(const char *table, const flashkit_dev_opts_t
     po.flash_size = o.flash_size;
     po.table_offset = o.table_offset;
     uint8_t bin[FK_PART_TABLE_SIZE];
-    if (fk_part_load_any(table, &po, &list, err, errlen) != 0) return NULL;
-    if (fk_part_to_bin(&list, &po, bin, err, errlen) != 0) return NULL;
+    char why[256] = "";
+    if (!fk_part_builtin(table) && !readable(table, err, errlen)) return NULL;
+    if (fk_part_load_any(table, &po, &list, why, sizeof why) != 0 || fk_part_to_bin(&list, &po, bin, why, sizeof why) != 0) {
+        seterr(err, errlen, "%s: %s", table, why); /* the generator's messages name the line, not the file */
+        return NULL;
+    }
 
     flashkit_dev_t *dev = calloc(1, sizeof *dev);
     if (!dev) {
@@ -103,6 +158,7 @@ flashkit_dev_t *flashkit_dev_create(const char *table, const flashkit_dev_opts_t
     fk_emu_load(&dev->emu, o.table_offset, bin, sizeof bin);
     if (load_table(dev, table, err, errlen) != 0) {
         fk_emu_close(&dev->emu);
+        if (o.image_path) unlink(o.image_path); /* no half-made image left behind */
         free(dev);
         return NULL;
     }
@@ -135,13 +191,7 @@ flashkit_dev_t *flashkit_dev_open_image(const char *path, uint32_t table_offset,
 void flashkit_dev_close(flashkit_dev_t *dev)
 {
     if (!dev) return;
-    fk_emu_power_on(&dev->emu); /* so an unmount may touch nothing but RAM safely */
-    unmount_nvs(dev);
-    if (current == dev) {
-        fk_app_start(NULL);
-        fk_partition_set_table(NULL);
-        current = NULL;
-    }
+    if (current == dev) flashkit_dev_select(NULL);
     fk_emu_close(&dev->emu);
     free(dev);
 }
@@ -153,6 +203,13 @@ flashkit_dev_t *flashkit_dev_current(void)
 
 void flashkit_dev_select(flashkit_dev_t *dev)
 {
+    /* The RAM state (NVS mounts, the running app) belongs to the board that
+     * was current: another board starts without it. */
+    if (current && current != dev) {
+        fk_emu_power_on(&current->emu); /* unmounting touches RAM only, but never a dead flash */
+        unmount_nvs(current);
+        fk_app_start(NULL);
+    }
     current = dev;
     fk_partition_set_table(dev ? &dev->table : NULL);
 }
@@ -185,10 +242,7 @@ esp_err_t flashkit_dev_flash_file(flashkit_dev_t *dev, const char *label, const 
     }
     uint8_t *data;
     size_t len;
-    if (fk_read_file(path, &data, &len) != 0) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
-        return ESP_FAIL;
-    }
+    if (read_all(path, &data, &len, err, errlen) != 0) return ESP_FAIL;
     esp_err_t e = ESP_OK;
     if (len > p->size) {
         seterr(err, errlen, "%s: %zu bytes do not fit partition '%s' (0x%x bytes)", path, len, p->label,
@@ -211,6 +265,7 @@ esp_err_t flashkit_dev_flash_nvs_csv(flashkit_dev_t *dev, const char *label, con
         return ESP_ERR_NOT_FOUND;
     }
     uint8_t *image;
+    if (!readable(csv_path, err, errlen)) return ESP_FAIL;
     if (fk_nvs_gen_file(csv_path, p->size, dev->nvs_version, &image, err, errlen) != 0) return ESP_FAIL;
     esp_err_t e = flashkit_dev_flash(dev, p->address, image, p->size);
     free(image);
@@ -242,7 +297,9 @@ void flashkit_dev_power_on(flashkit_dev_t *dev)
 
 esp_err_t flashkit_dev_reboot(flashkit_dev_t *dev, flashkit_boot_info_t *info)
 {
+    if (info) memset(info, 0, sizeof *info);
     fk_emu_power_on(&dev->emu);
+    flashkit_dev_select(dev);
     unmount_nvs(dev);
     fk_app_start(NULL);
     /* The bootloader reads the table again: it is the flash that survives. */
@@ -250,12 +307,10 @@ esp_err_t flashkit_dev_reboot(flashkit_dev_t *dev, flashkit_boot_info_t *info)
     esp_err_t e = fk_ptable_load(&t, &dev->emu.flash, dev->table_offset, 0);
     if (e != ESP_OK) return e;
     dev->table = t;
-    flashkit_dev_select(dev);
     fk_boot_opts_t bo = {.copy_app = fk_ota_config()->copy_app};
     static fk_boot_result_t r; /* a few KiB of tries and notes */
     e = fk_boot_run_opts(&dev->emu.flash, &dev->table, &bo, NULL, NULL, &r);
     if (info) {
-        memset(info, 0, sizeof *info);
         info->booted = e == ESP_OK ? r.booted : NULL;
         info->rolled_back = r.aborted != 0;
         snprintf(info->note, sizeof info->note, "%s", r.note);
