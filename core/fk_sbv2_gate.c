@@ -24,12 +24,17 @@ esp_err_t fk_sbv2_app_data_len(const esp_partition_t *p, unsigned checks, uint32
         put(why, len, info.reason[0] ? info.reason : esp_err_to_name(err), NULL);
         return err;
     }
+    *data_len = fk_sbv2_image_data_len(&info);
+    return ESP_OK;
+}
+
+uint32_t fk_sbv2_image_data_len(const fk_image_info_t *i)
+{
     /* SDK 3.x (v3) apps always carry the SHA-256 after the checksum block;
      * ESP32 images when their header says so (spec §1). */
-    uint32_t end = info.checksum_offs + 1;
-    if (info.header_len != 24 || info.hash_appended) end += ESP_IMAGE_HASH_LEN;
-    *data_len = fk_sbv2_sector_offset(end);
-    return ESP_OK;
+    uint32_t end = i->checksum_offs + 1;
+    if (i->header_len != 24 || i->hash_appended) end += ESP_IMAGE_HASH_LEN;
+    return fk_sbv2_sector_offset(end);
 }
 
 bool fk_sbv2_gate_active(const fk_sbv2_gate_t *g)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "esp_err.h"
+#include "esp_image_format.h"
 #include "esp_partition.h"
 #include "fk_sbv2.h"
 
@@ -46,6 +47,11 @@ void fk_sbv2_gate_install(fk_sbv2_gate_t *gate);
 
 /* Whether the gate checks signatures in its current mode. */
 bool fk_sbv2_gate_active(const fk_sbv2_gate_t *gate);
+
+/* The signed data length of a verified app image: the image including its
+ * appended SHA-256, up to the next 4 KiB boundary (the signature sector
+ * follows). */
+uint32_t fk_sbv2_image_data_len(const fk_image_info_t *info);
 
 /* The signed data length of the (verified) app image in part: the image
  * including its appended SHA-256, up to the next 4 KiB boundary. */

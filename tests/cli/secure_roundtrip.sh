@@ -145,4 +145,14 @@ for off in 100 60000 $(( $(stat -c %s "$tmp/rsa3072.signed") - 4096 + 900 )); do
   openssl_block "$tmp/flip.bin" 0 "$tmp/rsa3072.ossl.pub.pem" && bad "openssl accepted a flip at $off" || ok
 done
 
+# 6. --app: the sector where the bootloader reads it, right after the image.
+# A re-signed (nested) file: the device sees the inner signature only.
+nest=$V/resign_without_append_nests/signed.bin
+"$fk" secure verify_signature --version 2 --app -k "$V/keys/rsa3072_a.pub.pem" "$nest" >/dev/null && ok || bad "--app: inner signature"
+"$fk" secure verify_signature --version 2 -k "$V/keys/rsa3072_a.pub.pem" "$nest" >/dev/null 2>&1 && bad "file rule: inner signature seen" || ok
+"$fk" secure verify_signature --version 2 --app -k "$V/keys/ecdsa256_b.pub.pem" "$nest" >/dev/null 2>&1 && bad "--app: outer signature seen" || ok
+"$fk" secure verify_signature --version 2 --app -k "$V/keys/rsa3072_a.pub.pem" "$V/bad_truncated_sector/signed.bin" 2>"$tmp/err" >/dev/null &&
+  bad "--app: truncated accepted" || { grep -q "no signature sector after the image" "$tmp/err" && ok || bad "--app: truncated reason"; }
+"$fk" secure verify_signature --version 2 --app -k "$tmp/ecdsa256.pem" "$tmp/ecdsa256.signed" >/dev/null && ok || bad "--app: our signed app"
+
 finish secure_roundtrip

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "commands.h"
+#include "esp_image_format.h"
 #include "fk_sbv2.h"
+#include "fk_sbv2_gate.h"
 #include "opts.h"
 #include "sbv2_keys.h"
 #include "sbv2_sign.h"
@@ -37,7 +39,7 @@ static const char sign_help[] =
 
 static const char verify_help[] =
     "usage: flashkit secure verify_signature --version 2 --keyfile KEY.pem [--keyfile K2 ...]\n"
-    "                                        [--digest D.bin ...] [--revoke N] [--scheme S] [--json] FILE\n"
+    "                                        [--digest D.bin ...] [--revoke N] [--scheme S] [--app] [--json] FILE\n"
     "\n"
     "Verifies a signed file as a device with Secure Boot v2 does: FILE's length must\n"
     "be a non-zero multiple of 4096; some block 0..2 of its last 4096 bytes must be\n"
@@ -47,7 +49,10 @@ static const char verify_help[] =
     "accepted unless --scheme limits it (as a device configured for one scheme).\n"
     "Trusted slots are numbered in order: the --keyfile keys, then the --digest files\n"
     "(at most 3); --revoke N marks slot N revoked (KEY_REVOKEn). Exit 0 when verified,\n"
-    "1 when not (each block's reason is printed), 2 on usage or file errors.\n";
+    "1 when not (each block's reason is printed), 2 on usage or file errors.\n"
+    "--app: FILE is a signed app image and is checked as the bootloader and OTA do:\n"
+    "a valid image (checksum, SHA-256) with the sector right after it (image and\n"
+    "its SHA-256 rounded up to 4096), whatever follows the sector.\n";
 
 static const char digest_help[] =
     "usage: flashkit secure digest_sbv2_public_key --keyfile KEY.pem --output DIGEST.bin\n"
@@ -202,6 +207,27 @@ static int read_digest(const char *path, uint8_t d[32])
     return rc;
 }
 
+/* --app: where the device looks for the sector. *len becomes the end of
+ * the sector; 0, or -1 with the error printed. */
+static int app_signed_len(const char *path, const uint8_t *data, size_t *len)
+{
+    static fk_image_info_t info;
+    /* Any app slot offset: the image checks do not depend on it. */
+    if (fk_image_verify_mem(data, *len, 0x10000, (uint32_t)(*len < 0x1000000 ? *len : 0x1000000),
+                            FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH, &info) != ESP_OK) {
+        fk_err("%s: not a valid app image: %s", path, info.reason);
+        return -1;
+    }
+    size_t data_len = fk_sbv2_image_data_len(&info);
+    if (*len < data_len + FK_SBV2_SECTOR_SIZE) {
+        fk_err("%s: no signature sector after the image (%zu bytes; the device reads it at offset %zu)", path, *len,
+               data_len);
+        return -1;
+    }
+    *len = data_len + FK_SBV2_SECTOR_SIZE;
+    return 0;
+}
+
 static void print_hex(FILE *f, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) fprintf(f, "%02x", p[i]);
@@ -211,11 +237,12 @@ static int do_verify(int argc, char **argv)
 {
     const char *version = NULL, *revoke = NULL, *scheme = NULL, *pos[1];
     fk_optlist_t keyfiles = {0}, digests = {0};
-    bool json = false;
+    bool json = false, app = false;
     const fk_opt_t opts[] = {
         {"--version", "-v", FK_OPT_VALUE, &version},
         {"--keyfile", "-k", FK_OPT_LIST, &keyfiles},
         {"--digest", NULL, FK_OPT_LIST, &digests},
+        {"--app", NULL, FK_OPT_FLAG, &app},
         {"--revoke", NULL, FK_OPT_VALUE, &revoke},
         {"--scheme", NULL, FK_OPT_VALUE, &scheme},
         {"--json", NULL, FK_OPT_FLAG, &json},
@@ -268,6 +295,10 @@ static int do_verify(int argc, char **argv)
     uint8_t *data;
     size_t len;
     if (fk_read_file(pos[0], &data, &len)) return 2;
+    if (app && app_signed_len(pos[0], data, &len)) {
+        free(data);
+        return 1;
+    }
     fk_sbv2_result_t res;
     esp_err_t err = fk_sbv2_verify_buf(data, len, &trust, &res);
     free(data);
