@@ -31,7 +31,8 @@ typedef uint32_t esp_ota_handle_t;
 /* Starts an update of `partition` (an OTA app slot other than the running
  * one). With rollback: refused (ESP_ERR_OTA_ROLLBACK_INVALID_STATE) while the
  * running app is PENDING_VERIFY; on success the inactive otadata entry is
- * erased, so a half-written slot can never be rolled back to. Sectors are erased lazily, just before the first write into each,
+ * erased, so a half-written slot can never be rolled back to. Sectors are
+ * erased lazily, just before the first write into each,
  * so only what the image needs is erased; image_size (or 0 /
  * OTA_SIZE_UNKNOWN) only bounds the image: a size above the slot is
  * ESP_ERR_INVALID_SIZE. */
