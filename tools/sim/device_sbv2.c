@@ -78,22 +78,14 @@ static int load(const char *path, fk_sbv2_trust_t *t)
     return rc;
 }
 
-int fk_device_sbv2_create(const char *dev_path, const fk_optlist_t *keys, const uint8_t *app, size_t app_len)
+int fk_device_sbv2_prepare(const fk_optlist_t *keys, const uint8_t *app, size_t app_len, fk_sbv2_trust_t *t)
 {
-    char path[1100];
-    side_path(dev_path, path, sizeof path);
-    if (!keys || !keys->n) {
-        if (unlink(path) != 0 && errno != ENOENT) {
-            fk_err("%s: stale eFuse file cannot be removed: %s", path, strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
+    memset(t, 0, sizeof *t);
+    if (!keys || !keys->n) return 0;
     if (keys->n > FK_SBV2_BLOCKS) {
         fk_err("--secure-boot-key given %d times; the eFuse holds %d key digests", keys->n, FK_SBV2_BLOCKS);
         return -1;
     }
-    fk_sbv2_trust_t t = {0};
     for (int i = 0; i < keys->n; i++) {
         fk_sbv2_key_t k;
         if (fk_sbv2_key_load(&k, keys->v[i])) return -1;
@@ -101,11 +93,25 @@ int fk_device_sbv2_create(const char *dev_path, const fk_optlist_t *keys, const 
         fk_sbv2_key_digest(&k, d);
         printf("efuse     KEY_DIGEST%d  %s (%s)\n", i, keys->v[i], fk_sbv2_scheme_name(k.scheme));
         fk_sbv2_key_free(&k);
-        fk_sbv2_trust_set(&t, (unsigned)i, d);
+        fk_sbv2_trust_set(t, (unsigned)i, d);
     }
-    if (app && fk_sbv2_verify_buf(app, app_len, &t, NULL) != ESP_OK)
+    if (app && fk_sbv2_verify_buf(app, app_len - app_len % FK_SBV2_SECTOR_SIZE, t, NULL) != ESP_OK)
         fk_warn("the app is not signed by any --secure-boot-key: this device will not boot it");
-    return store(path, &t);
+    return 0;
+}
+
+int fk_device_sbv2_store(const char *dev_path, const fk_sbv2_trust_t *t)
+{
+    char path[1100];
+    side_path(dev_path, path, sizeof path);
+    if (!t->present) {
+        if (unlink(path) != 0 && errno != ENOENT) {
+            fk_err("%s: stale eFuse file cannot be removed: %s", path, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    return store(path, t);
 }
 
 static void persist_revoke(void *ctx, unsigned slot)

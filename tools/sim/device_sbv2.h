@@ -16,10 +16,15 @@
     "                        (DEV.img.sbv2; up to 3, private or public PEM); from then on\n"         \
     "                        the bootloader and OTA accept only apps signed by one of them\n"
 
-/* device create: writes DEV.img.sbv2 for the keys given (removes a stale
- * one when none: a new chip has blank eFuses) and warns when the app is not
- * signed by any of them. 0, or -1 with the error printed. */
-int fk_device_sbv2_create(const char *dev_path, const fk_optlist_t *keys, const uint8_t *app, size_t app_len);
+#include "fk_sbv2.h"
+
+/* device create, before flashing: the digests of the keys given (checked,
+ * so a bad key file stops the create before anything is written) and a
+ * warning when the app is not signed by any of them. 0, or -1 (printed). */
+int fk_device_sbv2_prepare(const fk_optlist_t *keys, const uint8_t *app, size_t app_len, fk_sbv2_trust_t *t);
+/* ... after flashing: writes DEV.img.sbv2 (removes a stale one when no key
+ * was given: a new chip has blank eFuses). 0, or -1 (printed). */
+int fk_device_sbv2_store(const char *dev_path, const fk_sbv2_trust_t *t);
 
 /* After fk_device_open: with DEV.img.sbv2 present, signature checks on for
  * boot and OTA. 0, or -1 with the error printed (a damaged side file). */
