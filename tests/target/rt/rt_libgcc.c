@@ -1,7 +1,7 @@
 /* Integer helpers GCC calls that the ESP8266 keeps in its mask ROM, so
  * Debian's lx106 libgcc leaves them out. Test image only: firmware links
- * the ROM's. Plain shift-and-subtract: nothing here may itself compile into
- * a call to a helper it defines. */
+ * the ROM's. Nothing here may itself compile into a call to a helper it
+ * defines (checked: the object calls only __ashldi3/__lshrdi3). */
 #include <stdint.h>
 
 uint32_t __udivsi3(uint32_t n, uint32_t d);
@@ -13,33 +13,58 @@ uint64_t __udivdi3(uint64_t n, uint64_t d);
 uint64_t __umoddi3(uint64_t n, uint64_t d);
 int64_t __divdi3(int64_t n, int64_t d);
 
+/* Shift-and-subtract from the divisor aligned under the dividend's top bit
+ * (NSAU counts the leading zeros), so small quotients take few steps: the
+ * flash emulator's timing model divides on every flash call. */
 static uint32_t udivmod32(uint32_t n, uint32_t d, uint32_t *rem)
 {
-    uint32_t q = 0, r = 0;
     if (d == 0) __builtin_trap();
-    for (int i = 31; i >= 0; i--) {
-        r = (r << 1) | ((n >> i) & 1);
-        if (r >= d) {
-            r -= d;
-            q |= 1u << i;
+    uint32_t q = 0;
+    if (n >= d) {
+        int shift = __builtin_clz(d) - __builtin_clz(n);
+        d <<= shift;
+        for (; shift >= 0; shift--) {
+            q <<= 1;
+            if (n >= d) {
+                n -= d;
+                q |= 1;
+            }
+            d >>= 1;
         }
     }
-    *rem = r;
+    *rem = n;
     return q;
+}
+
+static int clz64(uint64_t v)
+{
+    uint32_t hi = (uint32_t)(v >> 32);
+    return hi ? __builtin_clz(hi) : 32 + __builtin_clz((uint32_t)v);
 }
 
 static uint64_t udivmod64(uint64_t n, uint64_t d, uint64_t *rem)
 {
-    uint64_t q = 0, r = 0;
     if (d == 0) __builtin_trap();
-    for (int i = 63; i >= 0; i--) {
-        r = (r << 1) | ((n >> i) & 1);
-        if (r >= d) {
-            r -= d;
-            q |= (uint64_t)1 << i;
+    if ((n >> 32) == 0) {
+        uint32_t r;
+        uint32_t q = (d >> 32) ? 0 : udivmod32((uint32_t)n, (uint32_t)d, &r);
+        *rem = (d >> 32) ? n : r;
+        return q;
+    }
+    uint64_t q = 0;
+    if (n >= d) {
+        int shift = clz64(d) - clz64(n);
+        d <<= shift;
+        for (; shift >= 0; shift--) {
+            q <<= 1;
+            if (n >= d) {
+                n -= d;
+                q |= 1;
+            }
+            d >>= 1;
         }
     }
-    *rem = r;
+    *rem = n;
     return q;
 }
 

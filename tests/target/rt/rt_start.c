@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "semihost.h"
 
-extern char __bss_start[], __bss_end[], __data_start[];
+extern char __bss_start[], __bss_end[], __data_start[], __scaffold_bss_start[], __scaffold_bss_end[];
 extern char __stack_bottom[], __stack[], __stack_guard[];
 extern char **environ;
 int main(int argc, char **argv);
@@ -96,6 +96,7 @@ static int take_args(char ***argv_out)
 void fk_rt_main(void)
 {
     memset(__bss_start, 0, (size_t)(__bss_end - __bss_start));
+    memset(__scaffold_bss_start, 0, (size_t)(__scaffold_bss_end - __scaffold_bss_start));
     paint();
     char **argv;
     int argc = take_args(&argv);
