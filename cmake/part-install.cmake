@@ -66,7 +66,9 @@ if(FK_LIBRARY)
   set_target_properties(flashkit_shared PROPERTIES OUTPUT_NAME flashkit EXPORT_NAME flashkit
     VERSION ${FK_VERSION} SOVERSION ${FK_SOVERSION})
   set_target_properties(flashkit_static PROPERTIES OUTPUT_NAME flashkit EXPORT_NAME flashkit_static)
-  target_link_options(flashkit_shared PRIVATE -Wl,--no-undefined)
+  # No -Wl,--no-undefined: a helper someone adds to a tools/ file this
+  # library takes would then stop every build; test-install's links against
+  # the installed library catch a missing symbol instead.
   foreach(t flashkit_shared flashkit_static)
     target_link_libraries(${t} PUBLIC mbedcrypto ${CMAKE_DL_LIBS})
     target_compile_definitions(${t} INTERFACE ${fk_iface_defs})
