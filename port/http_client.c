@@ -28,8 +28,7 @@ typedef struct {
     fk_http_body_fn fn;
     void *ctx;
     fk_http_result_t *res;
-    long hdr_status;   /* status line of the response whose headers are arriving */
-    bool http2;        /* framed protocol: the end of the body is explicit */
+    fk_http_hdr_t hdr; /* the response whose headers are arriving */
     bool refused;      /* we stopped the transfer; res->error says why */
 } xfer_t;
 
@@ -46,49 +45,96 @@ static bool is_2xx(long s)
     return s >= 200 && s < 300;
 }
 
+void fk_http_hdr_init(fk_http_hdr_t *h)
+{
+    memset(h, 0, sizeof *h);
+    h->content_length = -1;
+}
+
+/* "HTTP/1.1 200 OK", "HTTP/2 200": the three-digit code, 0 if malformed. */
+static long status_code(const char *s, size_t n, bool *http2)
+{
+    size_t i = 5;
+    while (i < n && s[i] != ' ') i++;
+    *http2 = n > 5 && s[5] == '2';
+    if (i + 4 > n) return 0;
+    long v = 0;
+    for (size_t k = i + 1; k < i + 4; k++) {
+        if (s[k] < '0' || s[k] > '9') return 0;
+        v = v * 10 + (s[k] - '0');
+    }
+    if (i + 4 < n && s[i + 4] != ' ' && s[i + 4] != '\r' && s[i + 4] != '\n') return 0;
+    return v;
+}
+
+/* The header's value without surrounding blanks, or NULL if it is not `name`. */
+static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
+{
+    size_t n = strlen(name);
+    if (len <= n || strncasecmp(line, name, n) || line[n] != ':') return NULL;
+    const char *v = line + n + 1, *e = line + len;
+    while (v < e && (*v == ' ' || *v == '\t')) v++;
+    while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t')) e--;
+    *vlen = (size_t)(e - v);
+    return v;
+}
+
+int fk_http_hdr_line(fk_http_hdr_t *h, const fk_http_opts_t *o, const char *buf, size_t len, char *err,
+                     size_t errlen)
+{
+    if (len >= 5 && !strncmp(buf, "HTTP/", 5)) {
+        fk_http_hdr_init(h);
+        h->status = status_code(buf, len, &h->http2);
+        return 0;
+    }
+    if (!is_2xx(h->status)) return 0;
+    size_t vl;
+    const char *v;
+    if ((v = header_value(buf, len, "content-length", &vl))) {
+        uint64_t n = 0;
+        size_t i = 0;
+        for (; i < vl && v[i] >= '0' && v[i] <= '9' && n <= (uint64_t)INT64_MAX / 10; i++) n = n * 10 + (uint64_t)(v[i] - '0');
+        if (!vl || i != vl || n > (uint64_t)INT64_MAX) {
+            snprintf(err, errlen, "the server sent a bad Content-Length header ('%.*s'): not a byte count",
+                     vl > 40 ? 40 : (int)vl, v);
+            for (char *p = err; *p; p++)
+                if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7F) *p = '?';
+            return -1;
+        }
+        h->content_length = (int64_t)n;
+        if (o->max_size && n > o->max_size) {
+            snprintf(err, errlen,
+                     "the server announces %" PRIu64 " bytes (Content-Length) but at most %" PRIu64
+                     " fit: the body is larger than the slot",
+                     n, o->max_size);
+            return -1;
+        }
+    } else if ((v = header_value(buf, len, "transfer-encoding", &vl))) {
+        for (size_t i = 0; i + 7 <= vl; i++)
+            if (!strncasecmp(v + i, "chunked", 7)) h->chunked = true;
+    } else if ((len == 2 && buf[0] == '\r' && buf[1] == '\n') || (len == 1 && buf[0] == '\n')) {
+        /* End of a 2xx response's headers: decide before any byte is taken. */
+        h->ended = true;
+        if (!o->allow_unframed && !h->http2 && !h->chunked && h->content_length < 0) {
+            snprintf(err, errlen,
+                     "the server sent neither Content-Length nor chunked encoding: "
+                     "a dropped connection could not be told from the end of the image");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *userp)
 {
     xfer_t *x = userp;
     size_t len = size * n;
-    if (len >= 5 && !strncmp(buf, "HTTP/", 5)) {
-        /* A new response (after a redirect or a 100 Continue): start over. */
-        x->hdr_status = 0;
-        const char *sp = memchr(buf, ' ', len);
-        if (sp) x->hdr_status = strtol(sp + 1, NULL, 10);
-        x->http2 = len >= 6 && buf[5] == '2';
-        x->res->chunked = false;
-        x->res->content_length = -1;
-        return len;
+    if (fk_http_hdr_line(&x->hdr, x->o, buf, len, x->res->error, sizeof x->res->error)) {
+        x->refused = true;
+        return 0;
     }
-    if (!is_2xx(x->hdr_status)) return len;
-    if (len > 15 && !strncasecmp(buf, "content-length:", 15)) {
-        x->res->content_length = strtoll(buf + 15, NULL, 10);
-        if (x->o->max_size && x->res->content_length >= 0 &&
-            (uint64_t)x->res->content_length > x->o->max_size) {
-            snprintf(x->res->error, sizeof x->res->error,
-                     "the server announces %" PRId64 " bytes (Content-Length) but at most %" PRIu64
-                     " fit: the body is larger than the slot",
-                     x->res->content_length, x->o->max_size);
-            x->refused = true;
-            return 0;
-        }
-    } else if (len > 18 && !strncasecmp(buf, "transfer-encoding:", 18)) {
-        char v[128];
-        size_t k = len - 18 < sizeof v - 1 ? len - 18 : sizeof v - 1;
-        memcpy(v, buf + 18, k);
-        v[k] = 0;
-        for (char *p = v; *p; p++) *p = (char)tolower((unsigned char)*p);
-        if (strstr(v, "chunked")) x->res->chunked = true;
-    } else if ((len == 2 && buf[0] == '\r') || (len == 1 && buf[0] == '\n')) {
-        /* End of a 2xx response's headers: decide before any byte is taken. */
-        if (!x->o->allow_unframed && !x->http2 && !x->res->chunked && x->res->content_length < 0) {
-            snprintf(x->res->error, sizeof x->res->error,
-                     "the server sent neither Content-Length nor chunked encoding: "
-                     "a dropped connection could not be told from the end of the image");
-            x->refused = true;
-            return 0;
-        }
-    }
+    x->res->chunked = x->hdr.chunked;
+    x->res->content_length = x->hdr.content_length;
     return len;
 }
 
@@ -96,8 +142,8 @@ static size_t on_body(char *buf, size_t size, size_t n, void *userp)
 {
     xfer_t *x = userp;
     size_t len = size * n;
-    if (!is_2xx(x->hdr_status)) return len; /* body of an error page: dropped */
-    x->res->status = x->hdr_status;
+    if (!is_2xx(x->hdr.status)) return len; /* body of an error page: dropped */
+    x->res->status = x->hdr.status;
     if (x->o->max_size && x->res->received + len > x->o->max_size) {
         snprintf(x->res->error, sizeof x->res->error,
                  "the body is larger than the slot: more than %" PRIu64 " bytes received", x->o->max_size);
@@ -143,7 +189,18 @@ static void describe_curl_error(CURLcode rc, const char *detail, const fk_http_o
     case CURLE_COULDNT_RESOLVE_HOST:
         snprintf(res->error, sizeof res->error, "cannot connect: %s", d);
         break;
+    case CURLE_WEIRD_SERVER_REPLY:
+        snprintf(res->error, sizeof res->error, "the reply from %.200s is not valid HTTP: %s", res->url, d);
+        break;
     case CURLE_UNSUPPORTED_PROTOCOL:
+        /* libcurl files a reply without a status line ("HTTP/0.9") here too. */
+        if (strstr(d, "HTTP/0.9")) {
+            snprintf(res->error, sizeof res->error,
+                     "the reply from %.200s is not HTTP: it does not start with a status line (HTTP/1.x NNN)",
+                     res->url);
+            break;
+        }
+        /* fall through */
     case CURLE_URL_MALFORMAT:
         snprintf(res->error, sizeof res->error, "bad URL (http:// or https:// expected): %s", d);
         break;
@@ -213,6 +270,7 @@ int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, vo
         return -1;
     }
     xfer_t x = {.o = o, .fn = fn, .ctx = ctx, .res = res};
+    fk_http_hdr_init(&x.hdr);
     char detail[CURL_ERROR_SIZE] = "";
     lc.easy_setopt(c, CURLOPT_URL, url);
     lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -40,4 +40,21 @@ void fk_http_opts_default(fk_http_opts_t *o);
  * 0 when the whole body was received, -1 with res->error otherwise. */
 int fk_http_get(const char *url, const fk_http_opts_t *o, fk_http_body_fn fn, void *ctx, fk_http_result_t *res);
 
+/* The response headers, one line at a time as they arrive (what libcurl
+ * hands its header callback: the line with its CR LF, not NUL-terminated).
+ * Pure - no I/O - so it is fuzzed on its own. A new status line starts a
+ * new response (after a redirect or 100 Continue). */
+typedef struct {
+    long status;            /* 0 until a valid status line */
+    bool http2;
+    bool chunked;
+    int64_t content_length; /* -1 when none */
+    bool ended;             /* the blank line of a 2xx response was seen */
+} fk_http_hdr_t;
+
+void fk_http_hdr_init(fk_http_hdr_t *h);
+/* Returns 0 to go on, -1 to refuse the response (the reason in err). */
+int fk_http_hdr_line(fk_http_hdr_t *h, const fk_http_opts_t *o, const char *line, size_t len, char *err,
+                     size_t errlen);
+
 #endif

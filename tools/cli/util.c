@@ -381,21 +381,32 @@ const char *fk_size_problem(const char *s)
 
 const char *fk_printable(char *dst, size_t dstlen, const char *s, size_t n, size_t max)
 {
-    size_t w = 0;
+    size_t w = 0, i = 0;
     if (!dstlen) return dst;
-    for (size_t i = 0; i < n && i < max; i++) {
+    bool cut = n > max;
+    if (cut) n = max;
+    while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        char tmp[5];
-        int k = c >= 0x20 && c < 0x7F && c != '\\' ? snprintf(tmp, sizeof tmp, "%c", c)
-                                                     : snprintf(tmp, sizeof tmp, "\\x%02x", c);
-        if (w + (size_t)k + 4 > dstlen) {
-            n = i + max + 1; /* out of room: mark as cut */
+        char tmp[8];
+        size_t k, used = 1;
+        if (c >= 0x80 && (k = utf8_len((const unsigned char *)s + i, n - i)) > 0) {
+            memcpy(tmp, s + i, k); /* valid UTF-8 (a name in any script) stays readable */
+            used = k;
+        } else if (c >= 0x20 && c < 0x7F && c != '\\') {
+            tmp[0] = (char)c;
+            k = 1;
+        } else {
+            k = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        }
+        if (w + k + 4 > dstlen) {
+            cut = true;
             break;
         }
-        memcpy(dst + w, tmp, (size_t)k);
-        w += (size_t)k;
+        memcpy(dst + w, tmp, k);
+        w += k;
+        i += used;
     }
-    if (n > max && w + 4 <= dstlen) memcpy(dst + w, "...", 3), w += 3;
+    if (cut && w + 4 <= dstlen) memcpy(dst + w, "...", 3), w += 3;
     dst[w] = 0;
     return dst;
 }

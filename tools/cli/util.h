@@ -82,8 +82,9 @@ char *fk_trim(char *s);
  * (e.g. 0x4000 or 16384)". */
 const char *fk_size_problem(const char *s);
 
-/* Input bytes made safe to echo in a message: printable ASCII kept, other
- * bytes as \xNN, at most max input bytes then "...". Returns dst. */
+/* Input bytes made safe to echo in a message: printable ASCII and valid
+ * UTF-8 kept, other bytes as \xNN, at most max input bytes then "...".
+ * Returns dst (keep dstlen >= 4 * max + 4 to show all max bytes). */
 const char *fk_printable(char *dst, size_t dstlen, const char *s, size_t n, size_t max);
 
 #endif

@@ -81,12 +81,29 @@ static void trim(char *s)
 static const char *const known_encodings[] = {"u8",  "i8",     "u16",     "i16",    "u32",    "i32",
                                               "u64", "i64",    "string",  "hex2bin", "base64", "binary"};
 
+/* Input text echoed in a message: escaped and cut (a binary file given as
+ * a CSV must not spill its bytes onto the terminal). */
+#define SHOW(buf, text) fk_printable(buf, sizeof buf, text, strlen(text), 40)
+
+/* The input's bytes: given in memory, else read from the file. */
+static int input_text(const char *mem, size_t n, const char *path, uint8_t **text, size_t *len)
+{
+    if (!mem) return fk_read_file(path, text, len);
+    *text = malloc(n + 1);
+    if (!*text) return -1;
+    memcpy(*text, mem, n);
+    (*text)[n] = 0;
+    *len = n;
+    return 0;
+}
+
 static int load_config(job_t *j, char *err, size_t errlen)
 {
+    char e1[168], e2[168];
     const char *path = j->o->conf_path;
     uint8_t *text;
     size_t len;
-    if (fk_read_file(path, &text, &len)) return -1;
+    if (input_text(j->o->conf_text, j->o->conf_len, path, &text, &len)) return -1;
     fk_csv_reader_t r;
     fk_csv_reader_init(&r, path, (const char *)text, len);
     size_t cap = 16;
@@ -117,8 +134,8 @@ static int load_config(job_t *j, char *err, size_t errlen)
             goto fail;
         }
         if (strlen(c->key) > NVS_KEY_MAX) {
-            snprintf(err, errlen, "%s:%d: key '%s' is %zu bytes; at most 15 are allowed", path, c->line, c->key,
-                     strlen(c->key));
+            snprintf(err, errlen, "%s:%d: key '%s' is %zu bytes; at most 15 are allowed", path, c->line,
+                     SHOW(e1, c->key), strlen(c->key));
             goto fail;
         }
         if (!strcasecmp(c->type, "namespace")) {
@@ -129,11 +146,11 @@ static int load_config(job_t *j, char *err, size_t errlen)
         }
         if (strcasecmp(c->type, "data") && strcasecmp(c->type, "file")) {
             snprintf(err, errlen, "%s:%d: field 2 (type): unknown type '%s' (expected namespace, data or file)",
-                     path, c->line, c->type);
+                     path, c->line, SHOW(e1, c->type));
             goto fail;
         }
         if (!have_ns) {
-            snprintf(err, errlen, "%s:%d: key '%s' comes before any namespace row", path, c->line, c->key);
+            snprintf(err, errlen, "%s:%d: key '%s' comes before any namespace row", path, c->line, SHOW(e1, c->key));
             goto fail;
         }
         bool known = false;
@@ -143,14 +160,14 @@ static int load_config(job_t *j, char *err, size_t errlen)
             snprintf(err, errlen,
                      "%s:%d: field 3 (encoding): %s encoding '%s' (expected u8, i8, u16, i16, u32, i32, u64, i64, "
                      "string, hex2bin, base64 or binary)",
-                     path, c->line, c->encoding[0] ? "unsupported" : "missing", c->encoding);
+                     path, c->line, c->encoding[0] ? "unsupported" : "missing", SHOW(e1, c->encoding));
             goto fail;
         }
         /* Each device would fail the same way, so a key twice in one namespace stops the run here. */
         for (size_t p = j->nconf - 1; p-- > 0;) {
             if (!j->conf[p].is_ns && !strcmp(j->conf[p].key, c->key) && !strcmp(j->conf[p].ns, cur_ns)) {
                 snprintf(err, errlen, "%s:%d: key '%s' appears twice in namespace '%s' (first on line %d)", path,
-                         c->line, c->key, cur_ns, j->conf[p].line);
+                         c->line, SHOW(e1, c->key), SHOW(e2, cur_ns), j->conf[p].line);
                 goto fail;
             }
         }
@@ -159,7 +176,7 @@ static int load_config(job_t *j, char *err, size_t errlen)
             if (r.len[f]) {
                 snprintf(err, errlen,
                          "%s:%d: the config holds no values (field %zu is '%s'); values go in the values file",
-                         path, c->line, f + 1, fk_csv_field(&r, f));
+                         path, c->line, f + 1, SHOW(e1, fk_csv_field(&r, f)));
                 goto fail;
             }
         }
@@ -180,10 +197,11 @@ fail:
 
 static int load_values(job_t *j, char *err, size_t errlen)
 {
+    char e1[168];
     const char *path = j->o->values_path;
     uint8_t *text;
     size_t len;
-    if (fk_read_file(path, &text, &len)) return -1;
+    if (input_text(j->o->values_text, j->o->values_len, path, &text, &len)) return -1;
     fk_csv_reader_t r;
     fk_csv_reader_init(&r, path, (const char *)text, len);
     int rc = fk_csv_next(&r, err, errlen);
@@ -212,7 +230,7 @@ static int load_values(job_t *j, char *err, size_t errlen)
             }
         if (cr->col < 0) {
             snprintf(err, errlen, "%s:%d: key '%s' of %s line %d has no column in the header", path, hdr_line,
-                     cr->key, j->o->conf_path, cr->line);
+                     SHOW(e1, cr->key), j->o->conf_path, cr->line);
             goto fail_hdr;
         }
     }
@@ -224,7 +242,8 @@ static int load_values(job_t *j, char *err, size_t errlen)
                 break;
             }
         if (j->id_col < 0) {
-            snprintf(err, errlen, "%s:%d: --fileid '%s' is not a column of the header", path, hdr_line, j->o->fileid);
+            snprintf(err, errlen, "%s:%d: --fileid '%s' is not a column of the header", path, hdr_line,
+                     SHOW(e1, j->o->fileid));
             goto fail_hdr;
         }
     }
@@ -468,8 +487,12 @@ static void *worker(void *arg)
             snprintf(name, sizeof name, "%s-%s.csv", j->o->prefix, j->ids[d]);
             uint8_t *img = NULL;
             if (device_csv(j, d, &csv, &why) == 0) {
-                if (fk_nvs_gen_text(csv.buf, csv.len, name, NULL, j->o->size, j->o->version, &img, err, sizeof err))
-                    why = xstrdup(gen_reason(err, name));
+                if (fk_nvs_gen_text(csv.buf, csv.len, name, NULL, j->o->size, j->o->version, &img, err,
+                                    sizeof err)) {
+                    const char *g = gen_reason(err, name);
+                    char safe[1100];
+                    why = xstrdup(fk_printable(safe, sizeof safe, g, strlen(g), 260));
+                }
             }
             if (!why && write_file(j->csv_fd, j->csv_dir, name, csv.buf, csv.len, &why) == 0) {
                 char bin[PATH_MAX];
@@ -611,6 +634,46 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
                 j.ndev == 1 ? "" : "s", j.ndev - failed, j.bin_dir, j.csv_dir, failed);
     }
     status = failed ? 1 : 0;
+out:
+    free_job(&j);
+    return status;
+}
+
+int fk_mfg_check(const fk_mfg_opts_t *o, char *err, size_t errlen)
+{
+    job_t j;
+    memset(&j, 0, sizeof j);
+    j.o = o;
+    j.bin_fd = j.csv_fd = -1;
+    err[0] = 0;
+    int status = 2;
+    if (fk_nvs_check_size(o->size, err, errlen)) return 2;
+    if (load_config(&j, err, errlen) || load_values(&j, err, errlen)) goto out;
+    j.values_dir = realpath(o->outdir ? o->outdir : ".", NULL);
+    if (!j.values_dir || assign_ids(&j)) {
+        snprintf(err, errlen, "%s: cannot resolve", o->outdir ? o->outdir : ".");
+        goto out;
+    }
+    status = 0;
+    sbuf_t csv = {0};
+    for (size_t d = 0; d < j.ndev; d++) {
+        char *why = j.errors[d] ? strdup(j.errors[d]) : NULL, name[64];
+        csv.len = 0;
+        if (!why && device_csv(&j, d, &csv, &why) == 0) {
+            uint8_t *img = NULL;
+            snprintf(name, sizeof name, "device-%zu.csv", d + 1);
+            char gerr[1024];
+            if (fk_nvs_gen_text(csv.buf, csv.len, name, NULL, o->size, o->version, &img, gerr, sizeof gerr))
+                why = strdup(gerr);
+            free(img);
+        }
+        if (why) {
+            if (!status) snprintf(err, errlen, "device %zu: %s", d + 1, why);
+            status = 1;
+            free(why);
+        }
+    }
+    free(csv.buf);
 out:
     free_job(&j);
     return status;

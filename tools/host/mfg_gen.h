@@ -5,6 +5,7 @@
 #define FK_MFG_GEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -18,11 +19,21 @@ typedef struct {
     int jobs;           /* worker threads; 0 = one per online CPU */
     bool json;          /* summary as JSON on stdout */
     bool quiet;
+    /* In-memory inputs (fk_mfg_check): used instead of reading the paths,
+     * which then only name the inputs in messages. */
+    const char *conf_text, *values_text;
+    size_t conf_len, values_len;
 } fk_mfg_opts_t;
 
 /* Runs the whole job. Returns the process exit status: 0 when every device
  * was written, 1 when any failed (each reported with its values-file line),
  * 2 for a problem that stops the run before any device (config, header). */
 int fk_mfg_run(const fk_mfg_opts_t *o);
+
+/* Everything fk_mfg_run checks and builds, in memory, writing nothing: the
+ * config and values (o->conf_text / values_text when set), each device's CSV
+ * and image. `file` values are read relative to o->outdir. Same status;
+ * the first error goes to err. For fuzzing and dry runs. */
+int fk_mfg_check(const fk_mfg_opts_t *o, char *err, size_t errlen);
 
 #endif
