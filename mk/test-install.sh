@@ -52,6 +52,8 @@ mkdir "$copy"
 (cd "$example" && tar --exclude='build*' -cf - .) | tar -C "$copy" -xf -
 echo "test-install: examples/host-test by pkg-config"
 make -s -C "$copy" PKG_CONFIG_PATH="$libdir/pkgconfig" check
+echo "test-install: examples/host-test by pkg-config, ASan+UBSan"
+ASAN_OPTIONS=detect_leaks=1 make -s -C "$copy" PKG_CONFIG_PATH="$libdir/pkgconfig" SANITIZE=1 check
 for kind in shared static; do
     echo "test-install: examples/host-test by find_package(flashkit), $kind"
     b=$copy/build-cmake-$kind
