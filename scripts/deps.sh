@@ -6,7 +6,7 @@ pkgs=(
   build-essential cmake pkg-config
   gcc-xtensa-lx106 picolibc-xtensa-lx106-elf binutils-xtensa-lx106
   libmbedtls-dev libcurl4-openssl-dev
-  nginx-light kconfig-frontends tmux python3 curl openssl clang
+  nginx-light kconfig-frontends tmux python3 curl openssl clang help2man
 )
 
 missing=()
