@@ -115,5 +115,8 @@ uint32_t nvs_hash24_v2(const nvs_entry_t *e)
 bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b)
 {
     if (nvs_entry_same_slot(a, b)) return false;
-    return nvs_hash24_v1(a) == nvs_hash24_v1(b) || nvs_hash24_v2(a) == nvs_hash24_v2(b);
+    if (nvs_hash24_v2(a) == nvs_hash24_v2(b)) return true;
+    /* The v1 runtime knows no chunks: a blob's index and chunks share its
+     * v1 hash, and it never reads them as one page's items anyway. */
+    return a->chunk == NVS_CHUNK_ANY && b->chunk == NVS_CHUNK_ANY && nvs_hash24_v1(a) == nvs_hash24_v1(b);
 }

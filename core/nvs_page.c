@@ -132,6 +132,48 @@ esp_err_t nvs_page_mark_full(nvs_part_t *p, uint16_t page)
     return nvs_page_set_state(p, page, NVS_PAGE_FULL);
 }
 
+static void hfilter_add(nvs_part_t *p, uint16_t page, const nvs_entry_t *e)
+{
+    if (p->hfilter_page != page) return;
+    uint32_t a = nvs_hash24_v1(e) & 511u, b = nvs_hash24_v2(e) & 511u;
+    p->hfilter[a / 8] |= (uint8_t)(1u << (a % 8));
+    p->hfilter[b / 8] |= (uint8_t)(1u << (b % 8));
+}
+
+static bool hfilter_maybe(const nvs_part_t *p, const nvs_entry_t *e)
+{
+    uint32_t a = nvs_hash24_v1(e) & 511u, b = nvs_hash24_v2(e) & 511u;
+    return (p->hfilter[a / 8] >> (a % 8) & 1) || (p->hfilter[b / 8] >> (b % 8) & 1);
+}
+
+esp_err_t nvs_page_collides(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr, bool *clash)
+{
+    nvs_page_t *pg = &p->pg[page];
+    bool rebuild = p->hfilter_page != page;
+    *clash = false;
+    if (!rebuild && !hfilter_maybe(p, hdr)) return ESP_OK;
+    if (rebuild) {
+        memset(p->hfilter, 0, sizeof p->hfilter);
+        p->hfilter_page = page;
+    }
+    unsigned end = nvs_items_end(pg);
+    for (unsigned i = 0; i < end; i++) {
+        if (pg->tag[i] == NVS_TAG_NONE) continue;
+        nvs_entry_t o;
+        esp_err_t err = nvs_read_entry(p, page, i, &o);
+        if (err != ESP_OK) {
+            p->hfilter_page = NVS_NO_PAGE;
+            return err;
+        }
+        hfilter_add(p, page, &o);
+        if (nvs_hash_collide(&o, hdr)) {
+            *clash = true;
+            if (!rebuild) return ESP_OK;
+        }
+    }
+    return ESP_OK;
+}
+
 esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr,
                               const void *data, uint32_t size)
 {
@@ -163,6 +205,7 @@ esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *h
     if (err == ESP_OK) err = nvs_bitmap_mark(p, page, idx + 1, k - 1, NVS_ENTRY_WRITTEN);
     if (err != ESP_OK) return err;
     pg->tag[idx] = nvs_tag(hdr->ns, hdr->key, hdr->chunk);
+    hfilter_add(p, page, hdr);
     return ESP_OK;
 }
 
@@ -179,6 +222,11 @@ esp_err_t nvs_page_copy_item(nvs_part_t *p, uint16_t dst, uint16_t src, unsigned
     for (unsigned done = 0; done < span;) {
         unsigned n = span - done > 4 ? 4 : span - done;
         err = fk_flash_read(p->flash, entry_addr(p, src, idx + done), buf, n * NVS_ENTRY_SIZE);
+        if (err == ESP_OK && done == 0) {
+            nvs_entry_t e;
+            memcpy(&e, buf, sizeof e);
+            hfilter_add(p, dst, &e);
+        }
         if (err == ESP_OK)
             err = fk_flash_write(p->flash, entry_addr(p, dst, to + done), buf, n * NVS_ENTRY_SIZE);
         if (err != ESP_OK) return err;

@@ -54,6 +54,11 @@ typedef struct nvs_part {
     uint16_t *used;     /* page indices, ascending sequence number */
     uint16_t *freel;    /* page indices of free pages, address order */
     uint8_t ns_used[32]; /* namespace indices in use (bit set) */
+    /* Runtime-hash filter of the live items on page hfilter_page (issue 12):
+     * a bit per low 9 bits of either 24-bit hash, so most writes know without
+     * reading flash that they collide with nothing there. */
+    uint16_t hfilter_page;
+    uint8_t hfilter[64];
 } nvs_part_t;
 
 /* An item found on flash. */
@@ -80,6 +85,14 @@ esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *h
 /* Copies raw entries (an item as is) to the end of another page. */
 esp_err_t nvs_page_copy_item(nvs_part_t *p, uint16_t dst, uint16_t src, unsigned idx,
                              unsigned span, uint8_t tag);
+/* Would writing hdr on `page` leave two live items there that Espressif's
+ * runtime takes for one (equal 24-bit hashes, other names)? Its mount erases
+ * the older of such a pair on its active page. */
+esp_err_t nvs_page_collides(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr, bool *clash);
+static inline void nvs_hfilter_forget(nvs_part_t *p, uint16_t page)
+{
+    if (p->hfilter_page == page) p->hfilter_page = NVS_NO_PAGE;
+}
 /* Loads a page's entry table (spec 9.2), with in-page recovery when writable. */
 esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page);
 /* Span of a valid item header on a loaded page. */

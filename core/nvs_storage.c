@@ -68,6 +68,8 @@ static esp_err_t activate_free_page(nvs_part_t *p)
     pg->version = p->version;
     p->used[p->nused++] = page;
     p->cur = page;
+    memset(p->hfilter, 0, sizeof p->hfilter); /* the page holds nothing yet */
+    p->hfilter_page = page;
     return ESP_OK;
 }
 
@@ -81,6 +83,7 @@ static esp_err_t retire_page(nvs_part_t *p, uint16_t page)
     if (err == ESP_OK) err = fk_flash_erase_range(p->flash, nvs_page_addr(p, page), NVS_PAGE_SIZE);
     if (err != ESP_OK) return err;
     used_list_remove(p, page);
+    nvs_hfilter_forget(p, page);
     page_reset_ram(&p->pg[page], PS_FREE);
     free_list_add(p, page);
     return ESP_OK;
@@ -198,20 +201,38 @@ esp_err_t nvs_erase_loc(nvs_part_t *p, const nvs_loc_t *loc)
 
 /* ---- writing ---- */
 
-/* Writes an item on the current page, or on a new one if it does not fit. */
+/* Closes the current page and opens a new one (spec 9.5). */
+static esp_err_t next_page(nvs_part_t *p, unsigned need)
+{
+    esp_err_t err = p->cur == NVS_NO_PAGE ? ESP_OK : nvs_page_mark_full(p, p->cur);
+    return err == ESP_OK ? request_new_page(p, need) : err;
+}
+
+/* Writes an item on the current page, or on a new one if it does not fit or
+ * if Espressif's runtime would take it for another live item there (issue
+ * 12, docs/nvs-engine.md): a page per try, as many tries as pages. */
 static esp_err_t write_anywhere(nvs_part_t *p, const nvs_entry_t *hdr, const void *data,
                                 uint32_t size, nvs_loc_t *where)
 {
     unsigned k = nvs_type_is_varlen(hdr->type) ? nvs_varlen_span(size) : 1;
-    if (p->cur == NVS_NO_PAGE || nvs_page_tail_entries(&p->pg[p->cur]) < k) {
-        esp_err_t err = p->cur == NVS_NO_PAGE ? ESP_OK : nvs_page_mark_full(p, p->cur);
-        if (err == ESP_OK) err = request_new_page(p, k);
+    esp_err_t err = ESP_OK;
+    for (unsigned tries = 0;; tries++) {
+        bool clash = false;
+        if (p->cur == NVS_NO_PAGE || nvs_page_tail_entries(&p->pg[p->cur]) < k) {
+            if (tries) return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
+        } else {
+            err = nvs_page_collides(p, p->cur, hdr, &clash);
+            if (err != ESP_OK) return err;
+            if (!clash) break;
+            if (tries > p->npages) return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
+        }
+        err = next_page(p, k);
         if (err != ESP_OK) return err;
-        if (nvs_page_tail_entries(&p->pg[p->cur]) < k) return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
+        if (!clash && nvs_page_tail_entries(&p->pg[p->cur]) < k) return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
     }
     uint16_t page = p->cur;
     uint8_t idx = p->pg[page].next_free;
-    esp_err_t err = nvs_page_write_item(p, page, hdr, data, size);
+    err = nvs_page_write_item(p, page, hdr, data, size);
     if (err == ESP_OK && where) {
         where->page = page;
         where->idx = idx;
@@ -343,18 +364,26 @@ esp_err_t nvs_store_blob(nvs_part_t *p, uint8_t ns, const char *key, const void 
     }
     const uint8_t *src = data;
     uint32_t off = 0;
-    unsigned n = 0;
+    unsigned n = 0, clashes = 0;
     for (;;) {
         uint32_t chunk = size - off < tail ? size - off : tail;
         bool room = nvs_page_tail_entries(&p->pg[p->cur]) >= 1;
+        nvs_entry_t e;
+        nvs_entry_init(&e, ns, NVS_ITEM_BLOB_DATA, (uint8_t)nvs_varlen_span(chunk),
+                       (uint8_t)(start + n), key);
+        if (room) {
+            /* A chunk the runtime would take for another item goes to the next page. */
+            bool clash;
+            err = nvs_page_collides(p, p->cur, &e, &clash);
+            if (err == ESP_OK && clash && ++clashes > p->npages) err = ESP_ERR_NVS_NOT_ENOUGH_SPACE;
+            if (err != ESP_OK) break;
+            room = !clash;
+        }
         if (room && (chunk > 0 || (size == 0 && n == 0))) {
             if (n == NVS_BLOB_MAX_CHUNKS) {
                 err = ESP_ERR_NVS_VALUE_TOO_LONG;
                 break;
             }
-            nvs_entry_t e;
-            nvs_entry_init(&e, ns, NVS_ITEM_BLOB_DATA, (uint8_t)nvs_varlen_span(chunk),
-                           (uint8_t)(start + n), key);
             nvs_entry_set_varlen(&e, (uint16_t)chunk, fk_crc32_le(0xFFFFFFFFu, src + off, chunk));
             nvs_entry_seal(&e);
             err = nvs_page_write_item(p, p->cur, &e, src + off, chunk);
@@ -634,6 +663,7 @@ static esp_err_t finish_gc(nvs_part_t *p)
         esp_err_t err = fk_flash_erase_range(p->flash, nvs_page_addr(p, newest), NVS_PAGE_SIZE);
         if (err != ESP_OK) return err;
         used_list_remove(p, newest);
+        nvs_hfilter_forget(p, newest);
         page_reset_ram(&p->pg[newest], PS_FREE);
         free_list_add(p, newest);
         p->next_seq = p->pg[p->used[p->nused - 1]].seq + 1;
@@ -676,6 +706,7 @@ esp_err_t nvs_storage_mount(nvs_part_t *p, uint8_t want_version)
 {
     p->nused = p->nfree = 0;
     p->cur = NVS_NO_PAGE;
+    p->hfilter_page = NVS_NO_PAGE;
     p->gc_count = 0;
     esp_err_t err = classify_pages(p);
     if (err != ESP_OK) return err;
