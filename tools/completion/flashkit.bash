@@ -16,7 +16,7 @@ _flashkit_subcommands()
     # the shape "flashkit CMD <a|b>" / "flashkit CMD a|b"
     if printf '%s\n' "$help" | grep -q '^commands:' ||
         printf '%s\n' "$help" | grep -Eq "^usage: flashkit $2 (<|[a-z]+\\|)"; then
-        printf '%s\n' "$help" | sed -n 's/^  \([a-z][a-z0-9-]*\)\( .*\)\{0,1\}$/\1/p' | sort -u
+        printf '%s\n' "$help" | sed -n 's/^  \([a-z][a-z0-9_-]*\)\( .*\)\{0,1\}$/\1/p' | sort -u
     fi
 }
 
