@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fk_crc32.h"
+#include "fk_nvs_read.h"
 #include "nvs_format.h"
 
 /* ---- value decoding (spec §10.4) ---------------------------------------- */
@@ -605,6 +606,32 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
     return 0;
 }
 
+/* ---- runtime hash collisions (issue 12) ------------------------------------ */
+
+/* Espressif's runtime erases, when it mounts its active page, the older of
+ * two items there with equal 24-bit hashes. A generated page is FULL, so the
+ * pair survives until that runtime garbage-collects the page into its active
+ * one. The image must stay Espressif's byte for byte: say it, change nothing. */
+static void warn_collisions(const uint8_t *image, uint32_t size, const char *name)
+{
+    for (uint32_t p = 0; p < size / NVS_PAGE_SIZE; p++) {
+        const uint8_t *pg = image + (size_t)p * NVS_PAGE_SIZE;
+        nvs_entry_t e[NVS_ENTRY_COUNT];
+        unsigned n = 0;
+        for (unsigned i = 0; i < NVS_ENTRY_COUNT && nvs_bitmap_get(pg + NVS_BITMAP_OFFSET, i) == NVS_ENTRY_WRITTEN;) {
+            memcpy(&e[n], pg + NVS_FIRST_ENTRY_OFFSET + i * NVS_ENTRY_SIZE, NVS_ENTRY_SIZE);
+            i += fk_nvs_item_span(&e[n++]);
+        }
+        for (unsigned a = 0; a < n; a++)
+            for (unsigned b = 0; b < a; b++)
+                if (nvs_hash_collide(&e[a], &e[b]))
+                    fk_warn("%s: page %u holds '%.15s' (namespace index %u) and '%.15s' (namespace index %u), whose "
+                            "24-bit hashes collide: once Espressif's runtime garbage-collects this page, its next "
+                            "mount erases the first one (flashkit's runtime keeps both); rename one key to be safe",
+                            name, p, e[b].key, e[b].ns, e[a].key, e[a].ns);
+    }
+}
+
 /* ---- whole CSV ----------------------------------------------------------- */
 
 int fk_nvs_gen_text(const char *text, size_t len, const char *name, const char *base_dir, uint32_t size,
@@ -629,6 +656,7 @@ int fk_nvs_gen_text(const char *text, size_t len, const char *name, const char *
             free(img);
             rc = -1;
         } else {
+            warn_collisions(img, size, name);
             *image = img;
         }
         fk_nvs_items_free(&items);
