@@ -82,10 +82,80 @@ static void test_files(void)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* issue 12, defect 1: an output that is a device or a FIFO is written, not
+ * replaced by a regular file; its write errors fail the command. */
+static void test_output_nodes(void)
+{
+    CHECK_EQ(fk_write_file_atomic("/dev/null", "abc", 3), 0);
+    struct stat st;
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    CHECK_EQ(fk_write_file_atomic("/dev/full", "abc", 3), -1);
+    CHECK(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode));
+    fk_out_t out;
+    CHECK_EQ(fk_out_open(&out, "/dev/full"), 0);
+    CHECK(out.direct && !out.tmp);
+    fputs("x", out.f);
+    CHECK_EQ(fk_out_commit(&out), -1);
+
+    char dir[] = "/tmp/fk-util-nodes-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char fifo[128], cmd[400];
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    CHECK_EQ(mkfifo(fifo, 0600), 0);
+    /* A reader in the background; the write goes into the pipe. */
+    snprintf(cmd, sizeof cmd, "cat '%s' > '%s/got' &", fifo, dir);
+    CHECK_EQ(system(cmd), 0);
+    CHECK_EQ(fk_write_file_atomic(fifo, "through the pipe", 16), 0);
+    CHECK(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    snprintf(cmd, sizeof cmd, "for i in $(seq 50); do [ -s '%s/got' ] && break; sleep 0.1; done; "
+             "grep -qx 'through the pipe' '%s/got'", dir, dir);
+    CHECK_EQ(system(cmd), 0);
+
+    /* A symlink to a regular file stays a link; the file gets the bytes. */
+    char target[128], link[128];
+    snprintf(target, sizeof target, "%s/target", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    CHECK_EQ(fk_write_file_atomic(target, "old", 3), 0);
+    CHECK_EQ(symlink(target, link), 0);
+    CHECK_EQ(fk_write_file_atomic(link, "new!", 4), 0);
+    CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+    uint8_t *data;
+    size_t len;
+    CHECK_EQ(fk_read_file(target, &data, &len), 0);
+    CHECK(len == 4 && !memcmp(data, "new!", 4));
+    free(data);
+    /* A folder is refused, not replaced. */
+    CHECK_EQ(fk_write_file_atomic(dir, "x", 1), -1);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
+/* Messages about bad input say what is wrong and never echo raw bytes. */
+static void test_messages(void)
+{
+    CHECK(strstr(fk_size_problem("0x100000000"), "too large"));
+    CHECK(strstr(fk_size_problem("5000000000"), "too large"));
+    CHECK(strstr(fk_size_problem("4096M"), "too large"));
+    CHECK(strstr(fk_size_problem("-5"), "negative"));
+    CHECK(strstr(fk_size_problem("12q"), "not a number"));
+    CHECK(strstr(fk_size_problem(""), "not a number"));
+    CHECK(strstr(fk_size_problem("0x"), "not a number"));
+    char b[64];
+    CHECK(!strcmp(fk_printable(b, sizeof b, "ab\x01\xff\\", 5, 40), "ab\\x01\\xff\\x5c"));
+    CHECK(!strcmp(fk_printable(b, sizeof b, "caf\xc3\xa9", 5, 40), "caf\xc3\xa9"));
+    CHECK(!strcmp(fk_printable(b, sizeof b, "abcdef", 6, 3), "abc..."));
+    char big[200];
+    memset(big, 0xfe, sizeof big);
+    fk_printable(b, sizeof b, big, sizeof big, 100); /* cut by room, still terminated */
+    CHECK(strlen(b) < sizeof b && strstr(b, "..."));
+}
+
 int main(void)
 {
     test_json();
     test_sizes();
     test_files();
+    test_output_nodes();
+    test_messages();
     return fk_test_done("util");
 }
