@@ -1,6 +1,7 @@
 /* Runs that must fail, for the runtime's own tests (CMakeLists.txt):
  * "unaligned" loads a word from an odd address (cause 9 on the chip),
- * "overflow" recurses past the 8 KiB stack, "exit" returns 7. */
+ * "overflow" recurses past the 8 KiB stack, "null" reads through a NULL
+ * structure pointer, "exit" returns 7. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,11 @@ int main(int argc, char **argv)
     }
     if (!strcmp(what, "overflow")) {
         printf("%u\n", (unsigned)deep(NULL, 20));
+        return 0;
+    }
+    if (!strcmp(what, "null")) {
+        volatile uint32_t *volatile p = NULL;
+        printf("read %u: no exception\n", (unsigned)p[4]);
         return 0;
     }
     if (!strcmp(what, "exit")) return 7;

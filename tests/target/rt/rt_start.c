@@ -137,13 +137,16 @@ static const char *cause_name(uint32_t c)
     case 3: return "load/store error";
     case 5: return "alloca";
     case 6: return "integer divide by zero";
+    case 8: return "privileged instruction";
     case 9: return "unaligned load/store";
-    case 12: return "instruction fetch prohibited";
-    case 13: return "load prohibited";
-    case 14: return "store prohibited";
-    case 20: return "instruction fetch from a forbidden address";
-    case 28: return "load from a forbidden address";
-    case 29: return "store to a forbidden address";
+    case 12: return "instruction fetch bus error";
+    case 13: return "load/store bus error";
+    case 14: return "instruction fetch from no memory";
+    case 15: return "load/store to no memory";
+    case 20: return "instruction fetch prohibited";
+    case 26: return "load/store privilege";
+    case 28: return "load prohibited";
+    case 29: return "store prohibited";
     default: return "other";
     }
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Compiles every core module for an ARM Cortex-M0 (arm-none-eabi-gcc, Thumb,
+# -Os, -Werror, the EABI's default short enums) and prints the sizes:
+#   scripts/cortex-m0-build.sh [OUT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-build-cortex-m0}
+mkdir -p "$out"
+CC=arm-none-eabi-gcc
+command -v "$CC" >/dev/null || { echo "cortex-m0: $CC not found (Debian package gcc-arm-none-eabi)" >&2; exit 1; }
+CFLAGS=(-mthumb -mcpu=cortex-m0 -Os -std=c11 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Icore)
+# Known, reported to its owner: with short enums fk_sbv2_scheme_name's
+# "scheme < FK_SBV2_NONE" compares an unsigned char with 0 (always false).
+# Shown as a warning, not hidden, until core/fk_sbv2.c changes.
+declare -A extra=([fk_sbv2]="-Wno-error=type-limits")
+objs=()
+for src in core/*.c; do
+  name=$(basename "${src%.c}")
+  # shellcheck disable=SC2086
+  "$CC" "${CFLAGS[@]}" ${extra[$name]:-} -c "$src" -o "$out/$name.o"
+  objs+=("$out/$name.o")
+done
+echo "core on Cortex-M0 ($($CC --version | head -n1)), -Os -mthumb:"
+arm-none-eabi-size -t "${objs[@]}" | sed "s|$out/||"
