@@ -33,6 +33,18 @@ grep -q 'flashkit device' "$prefix/share/man/man1/flashkit.1" || fail "man page 
 cflags=$(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags flashkit)
 [[ $cflags == *"-I$prefix/include/flashkit"* ]] || fail "pkg-config --cflags: $cflags"
 
+# every installed header on its own as C11 (each must be self-contained),
+# all of them together as C++, with only the include path pkg-config gives
+: >"$tmp/all.cpp"
+for h in "$prefix"/include/flashkit/*.h "$prefix"/include/flashkit/flashkit/*.h; do
+    rel=${h#"$prefix/include/flashkit/"}
+    printf '#include <%s>\n' "$rel" >"$tmp/h.c"
+    printf '#include <%s>\n' "$rel" >>"$tmp/all.cpp"
+    cc -std=c11 -Wall -Wextra -Werror -fsyntax-only $cflags "$tmp/h.c" || fail "$rel does not compile as C11"
+    grep -q '__cplusplus' "$h" || fail "$rel has no extern \"C\" guard"
+done
+c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only $cflags "$tmp/all.cpp" || fail "the headers do not compile as C++"
+
 # bash completion against the installed CLI
 (
     PATH=$prefix/bin:$PATH
