@@ -43,7 +43,9 @@ group() {
   done
   echo "$sum"
 }
-nvs=(nvs_api nvs_flash_part nvs_format nvs_page nvs_storage fk_nvs_read)
+# The NVS modules by prefix: their files are being renamed (fk_nvs_*).
+nvs=()
+for f in core/nvs_*.c core/fk_nvs_*.c; do [[ -f $f ]] && nvs+=("$(basename "${f%.c}")"); done
 ota=(esp_ota_ops otadata app_image fk_image_fmt boot_select fk_app_start esp_partition fk_ptable_fmt app_desc)
 rb=(fk_rollback fk_secure_version fk_ota_config)
 echo

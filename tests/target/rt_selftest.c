@@ -11,7 +11,7 @@ static uint32_t words[4] = {1, 2, 3, 4};
 static uint32_t deep(volatile uint8_t *prev, int n)
 {
     volatile uint8_t frame[512];
-    frame[0] = prev ? prev[0] + 1 : 0;
+    for (size_t i = 0; i < sizeof frame; i++) frame[i] = (uint8_t)(prev ? prev[i] + 1 : n);
     return n ? deep(frame, n - 1) + frame[0] : frame[0];
 }
 
