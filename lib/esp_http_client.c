@@ -13,7 +13,7 @@ struct esp_http_client {
     fk_http_opts_t opts;
     FILE *body;   /* the received body, read back by esp_http_client_read */
     int status;
-    int64_t length;
+    int64_t length;  /* Content-Length, -1 when the answer had none */
     char error[320];
 };
 
@@ -76,7 +76,7 @@ esp_err_t esp_http_client_open(esp_http_client_handle_t c, int write_len)
         /* An answer that is not a success: a device sees it as a status. */
         rewind(c->body);
         if (ftruncate(fileno(c->body), 0) != 0) return ESP_FAIL;
-        c->length = 0;
+        c->length = res.content_length;
         return ESP_OK;
     }
     if (rc != 0) {
@@ -86,7 +86,9 @@ esp_err_t esp_http_client_open(esp_http_client_handle_t c, int write_len)
         c->status = 0;
         return res.redirects > c->opts.max_redirects ? ESP_ERR_HTTP_MAX_REDIRECT : ESP_ERR_HTTP_CONNECT;
     }
-    c->length = (int64_t)res.received;
+    /* As a device reports it: the Content-Length header, -1 without one
+     * (chunked), although the host has the whole body already. */
+    c->length = res.content_length;
     rewind(c->body);
     c->error[0] = 0;
     return ESP_OK;

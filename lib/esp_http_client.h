@@ -42,9 +42,10 @@ typedef struct esp_http_client *esp_http_client_handle_t;
 esp_http_client_handle_t esp_http_client_init(const esp_http_client_config_t *config);
 /* Connects and sends the request (write_len must be 0: GET only). ESP_OK even
  * for a 4xx/5xx answer (check esp_http_client_get_status_code);
- * ESP_ERR_HTTP_CONNECT when no answer came (refused, DNS, TLS, timeout). */
+ * ESP_ERR_HTTP_CONNECT when no answer came (refused, DNS, TLS, timeout).
+ * Host: the body of an error answer is not kept (reads give 0). */
 esp_err_t esp_http_client_open(esp_http_client_handle_t client, int write_len);
-/* Content length of the answer, -1 unknown. */
+/* The answer's Content-Length, -1 without one (chunked), as on a device. */
 int esp_http_client_fetch_headers(esp_http_client_handle_t client);
 /* Body bytes into buffer: count read, 0 at the end, -1 on error. */
 int esp_http_client_read(esp_http_client_handle_t client, char *buffer, int len);

@@ -113,6 +113,34 @@ static void bad_downloads(void)
     flashkit_dev_close(d);
 }
 
+/* The client the module uses, on its own: status, length, the body in the
+ * caller's chunk sizes. */
+static void http_client_basics(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/v2.bin", dir);
+    FILE *f = fopen(path, "rb");
+    long size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+    if (f) fclose(f);
+    esp_http_client_config_t cfg = {.url = url_v2};
+    esp_http_client_handle_t c = esp_http_client_init(&cfg);
+    CHECK(c != NULL);
+    if (!c) return;
+    CHECK_ERR(esp_http_client_open(c, 0), ESP_OK);
+    CHECK(esp_http_client_fetch_headers(c) == size);
+    CHECK(esp_http_client_get_status_code(c) == 200);
+    char buf[700];
+    long total = 0;
+    int n;
+    while ((n = esp_http_client_read(c, buf, (int)sizeof buf)) > 0) total += n;
+    CHECK(n == 0 && total == size);
+    CHECK_ERR(esp_http_client_close(c), ESP_OK);
+    CHECK_ERR(esp_http_client_cleanup(c), ESP_OK);
+    esp_http_client_config_t none = {.url = NULL};
+    CHECK(esp_http_client_init(&none) == NULL);
+}
+
 static void power_cut_sweep(void)
 {
     flashkit_dev_t *d = v1_device();
@@ -177,6 +205,7 @@ int main(void)
     snprintf(url_garbage, sizeof url_garbage, "http://127.0.0.1:%d/garbage.bin", server.port);
     snprintf(url_missing, sizeof url_missing, "http://127.0.0.1:%d/missing.bin", server.port);
 
+    http_client_basics();
     good_update();
     bad_downloads();
     power_cut_sweep();
