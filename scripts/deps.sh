@@ -4,7 +4,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential cmake pkg-config
-  gcc-xtensa-lx106 picolibc-xtensa-lx106-elf binutils-xtensa-lx106
+  gcc-xtensa-lx106 picolibc-xtensa-lx106-elf binutils-xtensa-lx106 qemu-system-misc gcc-arm-none-eabi libnewlib-arm-none-eabi
   libmbedtls-dev libcurl4-openssl-dev
   nginx-light kconfig-frontends tmux python3 curl openssl clang help2man
 )
