@@ -141,6 +141,36 @@ static void http_client_basics(void)
     CHECK(esp_http_client_init(&none) == NULL);
 }
 
+/* With CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE the new app must confirm
+ * itself; one that does not is rolled back at the next reset. */
+static void rollback(const flashkit_sdkconfig_t *base)
+{
+    flashkit_sdkconfig_t cfg = *base;
+    cfg.rollback = true;
+    flashkit_sdkconfig_apply(&cfg);
+    flashkit_dev_t *d = v1_device();
+    flashkit_boot_info_t b;
+    esp_ota_img_states_t st;
+    CHECK_ERR(app_ota_run(url_v2, NULL), ESP_OK);
+    CHECK_ERR(flashkit_dev_reboot(d, &b), ESP_OK);
+    CHECK(!strcmp(running_version(), "2.0") && !b.rolled_back);
+    CHECK_ERR(esp_ota_get_state_partition(esp_ota_get_running_partition(), &st), ESP_OK);
+    CHECK(st == ESP_OTA_IMG_PENDING_VERIFY);
+    /* v2 crashes before it confirms: the watchdog resets */
+    CHECK_ERR(flashkit_dev_reboot(d, &b), ESP_OK);
+    CHECK(b.rolled_back && !strcmp(running_version(), "1.0"));
+
+    CHECK_ERR(app_ota_run(url_v2, NULL), ESP_OK);
+    CHECK_ERR(flashkit_dev_reboot(d, &b), ESP_OK);
+    CHECK_ERR(esp_ota_mark_app_valid_cancel_rollback(), ESP_OK); /* v2 is healthy */
+    CHECK_ERR(flashkit_dev_reboot(d, &b), ESP_OK);
+    CHECK(!b.rolled_back && !strcmp(running_version(), "2.0"));
+    CHECK_ERR(esp_ota_get_state_partition(esp_ota_get_running_partition(), &st), ESP_OK);
+    CHECK(st == ESP_OTA_IMG_VALID);
+    flashkit_dev_close(d);
+    flashkit_sdkconfig_apply(base);
+}
+
 static void power_cut_sweep(void)
 {
     flashkit_dev_t *d = v1_device();
@@ -208,6 +238,7 @@ int main(void)
     http_client_basics();
     good_update();
     bad_downloads();
+    rollback(&cfg);
     power_cut_sweep();
 
     http_server_stop(&server);
