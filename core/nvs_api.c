@@ -3,9 +3,9 @@
 #include <string.h>
 #include "nvs.h"
 #include "nvs_flash.h"
-#include "nvs_priv.h"
+#include "fk_nvs_priv.h"
 
-static nvs_part_t s_parts[FK_NVS_MAX_PARTITIONS];
+static fk_nvs_part_t s_parts[FK_NVS_MAX_PARTITIONS];
 /* The default workspace is handed out in page-sized slots, so that several
  * partitions mounted by label can share it. */
 static uint32_t s_default_ws[FK_NVS_DEFAULT_MAX_PAGES * NVS_WORKSPACE_PER_PAGE / 4];
@@ -53,7 +53,7 @@ struct nvs_opaque_iterator_t {
 };
 static struct nvs_opaque_iterator_t s_iters[FK_NVS_MAX_ITERATORS];
 
-static nvs_part_t *part_by_name(const char *label)
+static fk_nvs_part_t *part_by_name(const char *label)
 {
     if (!label) label = NVS_DEFAULT_PART_NAME;
     for (unsigned i = 0; i < FK_NVS_MAX_PARTITIONS; i++)
@@ -87,7 +87,7 @@ esp_err_t nvs_flash_init_region(const char *label, fk_flash_t *flash, uint32_t o
     if (version != 1 && version != 2) return ESP_ERR_INVALID_ARG;
     uint16_t npages = (uint16_t)(size / NVS_PAGE_SIZE);
 
-    nvs_part_t *p = NULL;
+    fk_nvs_part_t *p = NULL;
     for (unsigned i = 0; i < FK_NVS_MAX_PARTITIONS && !p; i++)
         if (!s_parts[i].in_use) p = &s_parts[i];
     if (!p) return ESP_ERR_NO_MEM;
@@ -101,7 +101,7 @@ esp_err_t nvs_flash_init_region(const char *label, fk_flash_t *flash, uint32_t o
         ws_size = (size_t)npages * NVS_WORKSPACE_PER_PAGE;
     }
     uintptr_t a = ((uintptr_t)ws + 3u) & ~(uintptr_t)3u;
-    size_t need = (size_t)npages * (sizeof(nvs_page_t) + 2 * sizeof(uint16_t));
+    size_t need = (size_t)npages * (sizeof(fk_nvs_page_t) + 2 * sizeof(uint16_t));
     if (ws_size < need + (a - (uintptr_t)ws)) return ESP_ERR_NO_MEM;
 
     memset(p, 0, sizeof *p);
@@ -112,10 +112,10 @@ esp_err_t nvs_flash_init_region(const char *label, fk_flash_t *flash, uint32_t o
     p->base = offset;
     p->npages = npages;
     p->read_only = cfg->read_only;
-    p->pg = (nvs_page_t *)a;
+    p->pg = (fk_nvs_page_t *)a;
     p->used = (uint16_t *)(p->pg + npages);
     p->freel = p->used + npages;
-    esp_err_t err = nvs_storage_mount(p, version == 1 ? NVS_VERSION_V1 : NVS_VERSION_V2);
+    esp_err_t err = fk_nvs_mount(p, version == 1 ? NVS_VERSION_V1 : NVS_VERSION_V2);
     if (err != ESP_OK) {
         if (p->uses_default_ws) default_ws_give(first, npages);
         return err;
@@ -126,7 +126,7 @@ esp_err_t nvs_flash_init_region(const char *label, fk_flash_t *flash, uint32_t o
 
 esp_err_t nvs_flash_deinit_partition(const char *partition_label)
 {
-    nvs_part_t *p = part_by_name(partition_label);
+    fk_nvs_part_t *p = part_by_name(partition_label);
     if (!p) return ESP_ERR_NVS_NOT_INITIALIZED;
     uint8_t pi = (uint8_t)(p - s_parts);
     for (unsigned i = 0; i < FK_NVS_MAX_HANDLES; i++)
@@ -147,7 +147,7 @@ esp_err_t nvs_flash_erase_region(fk_flash_t *flash, uint32_t offset, uint32_t si
 {
     if (!flash) return ESP_ERR_INVALID_ARG;
     for (unsigned i = 0; i < FK_NVS_MAX_PARTITIONS; i++) {
-        nvs_part_t *p = &s_parts[i];
+        fk_nvs_part_t *p = &s_parts[i];
         uint32_t end = p->base + (uint32_t)p->npages * NVS_PAGE_SIZE;
         if (p->in_use && p->flash == flash && p->base < offset + size && offset < end)
             nvs_flash_deinit_partition(p->label);
@@ -160,7 +160,7 @@ esp_err_t nvs_flash_erase_region(fk_flash_t *flash, uint32_t offset, uint32_t si
 esp_err_t nvs_open_from_partition(const char *part_name, const char *name,
                                   nvs_open_mode_t open_mode, nvs_handle_t *out_handle)
 {
-    nvs_part_t *p = part_by_name(part_name);
+    fk_nvs_part_t *p = part_by_name(part_name);
     if (!p) return ESP_ERR_NVS_NOT_INITIALIZED;
     if (!name || !out_handle) return ESP_ERR_INVALID_ARG;
     if (!name[0] || strlen(name) > NVS_KEY_MAX) return ESP_ERR_NVS_INVALID_NAME;
@@ -171,7 +171,7 @@ esp_err_t nvs_open_from_partition(const char *part_name, const char *name,
         if (!s_handles[i].in_use) slot = (int)i;
     if (slot < 0) return ESP_ERR_NO_MEM;
     uint8_t ns;
-    esp_err_t err = nvs_ns_get(p, name, open_mode == NVS_READWRITE, &ns);
+    esp_err_t err = fk_nvs_ns_get(p, name, open_mode == NVS_READWRITE, &ns);
     if (err != ESP_OK) return err;
     s_gen = (s_gen + 1) & 0xFFFFFFu;
     if (!s_gen) s_gen = 1;
@@ -190,7 +190,7 @@ esp_err_t nvs_open(const char *name, nvs_open_mode_t open_mode, nvs_handle_t *ou
     return nvs_open_from_partition(NVS_DEFAULT_PART_NAME, name, open_mode, out_handle);
 }
 
-static esp_err_t handle_get(nvs_handle_t handle, bool write, nvs_part_t **p, uint8_t *ns)
+static esp_err_t handle_get(nvs_handle_t handle, bool write, fk_nvs_part_t **p, uint8_t *ns)
 {
     unsigned slot = (handle & 0xFFu) - 1u;
     if (slot >= FK_NVS_MAX_HANDLES) return ESP_ERR_NVS_INVALID_HANDLE;
@@ -204,14 +204,14 @@ static esp_err_t handle_get(nvs_handle_t handle, bool write, nvs_part_t **p, uin
 
 void nvs_close(nvs_handle_t handle)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     if (handle_get(handle, false, &p, &ns) == ESP_OK) s_handles[(handle & 0xFFu) - 1u].in_use = false;
 }
 
 esp_err_t nvs_commit(nvs_handle_t handle)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     return handle_get(handle, false, &p, &ns);
 }
@@ -220,7 +220,7 @@ esp_err_t nvs_commit(nvs_handle_t handle)
 
 static esp_err_t set_int(nvs_handle_t handle, const char *key, uint8_t type, uint64_t v)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     esp_err_t err = handle_get(handle, true, &p, &ns);
     if (err == ESP_OK) err = check_key(key);
@@ -229,19 +229,19 @@ static esp_err_t set_int(nvs_handle_t handle, const char *key, uint8_t type, uin
     unsigned n = nvs_type_int_size(type);
     memset(data, 0xFF, sizeof data);
     for (unsigned i = 0; i < n; i++) data[i] = (uint8_t)(v >> (8 * i));
-    return nvs_store_item(p, ns, type, key, data, sizeof data);
+    return fk_nvs_store_item(p, ns, type, key, data, sizeof data);
 }
 
 static esp_err_t get_int(nvs_handle_t handle, const char *key, uint8_t type, void *out)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     esp_err_t err = handle_get(handle, false, &p, &ns);
     if (err == ESP_OK) err = check_key(key);
     if (err != ESP_OK) return err;
     if (!out) return ESP_ERR_INVALID_ARG;
-    nvs_loc_t l;
-    err = nvs_find(p, ns, type, key, NVS_CHUNK_ANY, NULL, &l);
+    fk_nvs_loc_t l;
+    err = fk_nvs_find(p, ns, type, key, NVS_CHUNK_ANY, NULL, &l);
     if (err != ESP_OK) return err;
     uint64_t v = 0;
     unsigned n = nvs_type_int_size(type);
@@ -276,7 +276,7 @@ NVS_INT_API(i64, int64_t, NVS_ITEM_I64)
 
 esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     esp_err_t err = handle_get(handle, true, &p, &ns);
     if (err == ESP_OK) err = check_key(key);
@@ -284,31 +284,31 @@ esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value)
     if (!value) return ESP_ERR_INVALID_ARG;
     size_t n = strlen(value) + 1;
     if (n > NVS_V2_MAX_VARLEN) return ESP_ERR_NVS_VALUE_TOO_LONG;
-    return nvs_store_item(p, ns, NVS_ITEM_SZ, key, value, (uint32_t)n);
+    return fk_nvs_store_item(p, ns, NVS_ITEM_SZ, key, value, (uint32_t)n);
 }
 
 esp_err_t nvs_set_blob(nvs_handle_t handle, const char *key, const void *value, size_t length)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     esp_err_t err = handle_get(handle, true, &p, &ns);
     if (err == ESP_OK) err = check_key(key);
     if (err != ESP_OK) return err;
     if (!value && length) return ESP_ERR_INVALID_ARG;
     if (length > UINT32_MAX / 2) return ESP_ERR_NVS_VALUE_TOO_LONG;
-    return nvs_store_blob(p, ns, key, value, (uint32_t)length);
+    return fk_nvs_store_blob(p, ns, key, value, (uint32_t)length);
 }
 
 static esp_err_t get_var(nvs_handle_t handle, const char *key, uint8_t type, void *out,
                          size_t *length)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     esp_err_t err = handle_get(handle, false, &p, &ns);
     if (err == ESP_OK) err = check_key(key);
     if (err != ESP_OK) return err;
     if (!length) return ESP_ERR_INVALID_ARG;
-    return nvs_load_var(p, ns, type, key, out, length);
+    return fk_nvs_load_var(p, ns, type, key, out, length);
 }
 
 esp_err_t nvs_get_str(nvs_handle_t handle, const char *key, char *out_value, size_t *length)
@@ -323,36 +323,36 @@ esp_err_t nvs_get_blob(nvs_handle_t handle, const char *key, void *out_value, si
 
 esp_err_t nvs_erase_key(nvs_handle_t handle, const char *key)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     esp_err_t err = handle_get(handle, true, &p, &ns);
     if (err == ESP_OK) err = check_key(key);
     if (err != ESP_OK) return err;
-    return nvs_erase_key_any(p, ns, key);
+    return fk_nvs_erase_key_any(p, ns, key);
 }
 
 esp_err_t nvs_erase_all(nvs_handle_t handle)
 {
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     uint8_t ns;
     esp_err_t err = handle_get(handle, true, &p, &ns);
     if (err != ESP_OK) return err;
-    return nvs_erase_ns(p, ns);
+    return fk_nvs_erase_ns(p, ns);
 }
 
 /* ---- statistics ---- */
 
 /* Calls fn for each live item header of a partition; stops on non-OK. */
-typedef esp_err_t (*item_fn)(nvs_part_t *p, const nvs_entry_t *e, void *ctx);
-static esp_err_t for_each_item(nvs_part_t *p, item_fn fn, void *ctx)
+typedef esp_err_t (*item_fn)(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx);
+static esp_err_t for_each_item(fk_nvs_part_t *p, item_fn fn, void *ctx)
 {
     for (unsigned u = 0; u < p->nused; u++) {
         uint16_t page = p->used[u];
-        const nvs_page_t *pg = &p->pg[page];
-        for (unsigned i = 0; i < nvs_items_end(pg); i++) {
-            if (pg->tag[i] == NVS_TAG_NONE) continue;
+        const fk_nvs_page_t *pg = &p->pg[page];
+        for (unsigned i = 0; i < fk_nvs_items_end(pg); i++) {
+            if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
             nvs_entry_t e;
-            esp_err_t err = nvs_read_entry(p, page, i, &e);
+            esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
             if (err == ESP_OK) err = fn(p, &e, ctx);
             if (err != ESP_OK) return err;
         }
@@ -360,7 +360,7 @@ static esp_err_t for_each_item(nvs_part_t *p, item_fn fn, void *ctx)
     return ESP_OK;
 }
 
-static esp_err_t count_ns(nvs_part_t *p, const nvs_entry_t *e, void *ctx)
+static esp_err_t count_ns(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx)
 {
     (void)p;
     if (e->ns == 0 && e->type == NVS_ITEM_U8) (*(size_t *)ctx)++;
@@ -371,11 +371,11 @@ esp_err_t nvs_get_stats(const char *part_name, nvs_stats_t *nvs_stats)
 {
     if (!nvs_stats) return ESP_ERR_INVALID_ARG;
     memset(nvs_stats, 0, sizeof *nvs_stats);
-    nvs_part_t *p = part_by_name(part_name);
+    fk_nvs_part_t *p = part_by_name(part_name);
     if (!p) return ESP_ERR_NVS_NOT_INITIALIZED;
     /* ESP-IDF's accounting: a used page's erased entries count as free. */
     for (uint16_t i = 0; i < p->npages; i++) {
-        const nvs_page_t *pg = &p->pg[i];
+        const fk_nvs_page_t *pg = &p->pg[i];
         nvs_stats->total_entries += NVS_ENTRY_COUNT;
         if (pg->state == PS_ACTIVE || pg->state == PS_FULL) {
             nvs_stats->used_entries += pg->used;
@@ -392,11 +392,11 @@ typedef struct {
     size_t n;
 } ns_count_t;
 
-static esp_err_t count_in_ns(nvs_part_t *p, const nvs_entry_t *e, void *ctx)
+static esp_err_t count_in_ns(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx)
 {
     (void)p;
     ns_count_t *c = ctx;
-    if (e->ns == c->ns) c->n += nvs_item_span(e);
+    if (e->ns == c->ns) c->n += fk_nvs_item_span(e);
     return ESP_OK;
 }
 
@@ -404,7 +404,7 @@ esp_err_t nvs_get_used_entry_count(nvs_handle_t handle, size_t *used_entries)
 {
     if (!used_entries) return ESP_ERR_INVALID_ARG;
     *used_entries = 0;
-    nvs_part_t *p;
+    fk_nvs_part_t *p;
     ns_count_t c = {0, 0};
     esp_err_t err = handle_get(handle, false, &p, &c.ns);
     if (err == ESP_OK) err = for_each_item(p, count_in_ns, &c);
@@ -417,14 +417,14 @@ esp_err_t nvs_fk_get_diag(const char *part_name, nvs_fk_diag_t *out, nvs_fk_page
 {
     if (!out) return ESP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    nvs_part_t *p = part_by_name(part_name);
+    fk_nvs_part_t *p = part_by_name(part_name);
     if (!p) return ESP_ERR_NVS_NOT_INITIALIZED;
     out->page_count = p->npages;
     out->free_pages = p->nfree;
     out->format_version = p->version == NVS_VERSION_V1 ? 1 : 2;
     out->read_only = p->read_only;
     for (uint16_t i = 0; i < p->npages; i++) {
-        const nvs_page_t *pg = &p->pg[i];
+        const fk_nvs_page_t *pg = &p->pg[i];
         bool holds = pg->state >= PS_ACTIVE;
         unsigned empty = NVS_ENTRY_COUNT - pg->used - pg->erased;
         out->written_entries += pg->used;
@@ -449,16 +449,16 @@ esp_err_t nvs_fk_get_diag(const char *part_name, nvs_fk_diag_t *out, nvs_fk_page
     size_t reserved = p->read_only ? 0 : NVS_ENTRY_COUNT;
     size_t taken = out->written_entries + reserved;
     out->usable_entries = total > taken ? total - taken : 0;
-    out->max_item_bytes = nvs_max_item_bytes(p);
+    out->max_item_bytes = fk_nvs_max_item_bytes(p);
     out->max_blob_bytes = p->version == NVS_VERSION_V1 ? NVS_V1_MAX_VARLEN
                                                        : nvs_blob_max_bytes(p->npages);
-    out->workspace_bytes = (size_t)p->npages * (sizeof(nvs_page_t) + 2 * sizeof(uint16_t));
+    out->workspace_bytes = (size_t)p->npages * (sizeof(fk_nvs_page_t) + 2 * sizeof(uint16_t));
     return ESP_OK;
 }
 
 /* ---- iterators ---- */
 
-static bool iter_match(nvs_part_t *p, struct nvs_opaque_iterator_t *it, const nvs_entry_t *e)
+static bool iter_match(fk_nvs_part_t *p, struct nvs_opaque_iterator_t *it, const nvs_entry_t *e)
 {
     (void)p;
     if (e->ns == 0 || e->type == NVS_ITEM_BLOB_DATA) return false;
@@ -470,13 +470,13 @@ static bool iter_match(nvs_part_t *p, struct nvs_opaque_iterator_t *it, const nv
 /* Moves to the first matching item at or after (pos, idx). */
 static bool iter_seek(struct nvs_opaque_iterator_t *it, unsigned pos, unsigned idx)
 {
-    nvs_part_t *p = &s_parts[it->part];
+    fk_nvs_part_t *p = &s_parts[it->part];
     for (; pos < p->nused; pos++, idx = 0) {
         uint16_t page = p->used[pos];
-        const nvs_page_t *pg = &p->pg[page];
-        for (; idx < nvs_items_end(pg); idx++) {
-            if (pg->tag[idx] == NVS_TAG_NONE) continue;
-            if (nvs_read_entry(p, page, idx, &it->e) != ESP_OK) return false;
+        const fk_nvs_page_t *pg = &p->pg[page];
+        for (; idx < fk_nvs_items_end(pg); idx++) {
+            if (pg->tag[idx] == FK_NVS_TAG_NONE) continue;
+            if (fk_nvs_read_entry(p, page, idx, &it->e) != ESP_OK) return false;
             if (it->e.crc != nvs_entry_crc(&it->e) || !iter_match(p, it, &it->e)) continue;
             it->pos = (uint16_t)pos;
             it->idx = (uint8_t)idx;
@@ -488,10 +488,10 @@ static bool iter_seek(struct nvs_opaque_iterator_t *it, unsigned pos, unsigned i
 
 nvs_iterator_t nvs_entry_find(const char *part_name, const char *namespace_name, nvs_type_t type)
 {
-    nvs_part_t *p = part_by_name(part_name);
+    fk_nvs_part_t *p = part_by_name(part_name);
     if (!p) return NULL;
     uint8_t ns = NVS_NS_ANY;
-    if (namespace_name && nvs_ns_get(p, namespace_name, false, &ns) != ESP_OK) return NULL;
+    if (namespace_name && fk_nvs_ns_get(p, namespace_name, false, &ns) != ESP_OK) return NULL;
     struct nvs_opaque_iterator_t *it = NULL;
     for (unsigned i = 0; i < FK_NVS_MAX_ITERATORS && !it; i++)
         if (!s_iters[i].in_use) it = &s_iters[i];
@@ -520,7 +520,7 @@ typedef struct {
     char *name;
 } ns_name_t;
 
-static esp_err_t find_ns_name(nvs_part_t *p, const nvs_entry_t *e, void *ctx)
+static esp_err_t find_ns_name(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx)
 {
     (void)p;
     ns_name_t *q = ctx;

@@ -3,9 +3,9 @@
 #include <string.h>
 #include "fk_crc32.h"
 #include "fk_nvs_read.h"
-#include "nvs_priv.h"
+#include "fk_nvs_priv.h"
 
-uint8_t nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
+uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
 {
     /* FNV-1a: only a filter, the key is always compared in full. */
     uint32_t h = 2166136261u;
@@ -18,39 +18,34 @@ uint8_t nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
     return (uint8_t)(h % 255u);
 }
 
-uint32_t nvs_page_addr(const nvs_part_t *p, uint16_t page)
+uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page)
 {
     return p->base + (uint32_t)page * NVS_PAGE_SIZE;
 }
 
-static uint32_t entry_addr(const nvs_part_t *p, uint16_t page, unsigned idx)
+static uint32_t entry_addr(const fk_nvs_part_t *p, uint16_t page, unsigned idx)
 {
-    return nvs_page_addr(p, page) + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE;
+    return fk_nvs_page_addr(p, page) + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE;
 }
 
-esp_err_t nvs_read_entry(nvs_part_t *p, uint16_t page, unsigned idx, nvs_entry_t *e)
+esp_err_t fk_nvs_read_entry(fk_nvs_part_t *p, uint16_t page, unsigned idx, nvs_entry_t *e)
 {
     return fk_flash_read(p->flash, entry_addr(p, page, idx), e, sizeof *e);
 }
 
-esp_err_t nvs_page_set_state(nvs_part_t *p, uint16_t page, uint32_t state)
+esp_err_t fk_nvs_page_set_state(fk_nvs_part_t *p, uint16_t page, uint32_t state)
 {
     uint8_t w[4];
     fk_put_le32(w, state);
-    return fk_flash_write(p->flash, nvs_page_addr(p, page), w, 4);
+    return fk_flash_write(p->flash, fk_nvs_page_addr(p, page), w, 4);
 }
 
-bool nvs_entry_key_eq(const nvs_entry_t *e, uint8_t ns, const char *key)
+bool fk_nvs_entry_key_eq(const nvs_entry_t *e, uint8_t ns, const char *key)
 {
     return e->ns == ns && strncmp(e->key, key, NVS_KEY_MAX) == 0;
 }
 
-unsigned nvs_item_span(const nvs_entry_t *e)
-{
-    return fk_nvs_item_span(e);
-}
-
-static void count_transition(nvs_page_t *pg, unsigned from, unsigned to)
+static void count_transition(fk_nvs_page_t *pg, unsigned from, unsigned to)
 {
     if (from == NVS_ENTRY_WRITTEN) pg->used--;
     else if (from == NVS_ENTRY_ERASED) pg->erased--;
@@ -58,9 +53,9 @@ static void count_transition(nvs_page_t *pg, unsigned from, unsigned to)
     else if (to == NVS_ENTRY_ERASED) pg->erased++;
 }
 
-esp_err_t nvs_bitmap_mark(nvs_part_t *p, uint16_t page, unsigned from, unsigned n, unsigned st)
+esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, unsigned n, unsigned st)
 {
-    nvs_page_t *pg = &p->pg[page];
+    fk_nvs_page_t *pg = &p->pg[page];
     if (!n) return ESP_OK;
     if (st == NVS_ENTRY_ERASED) {
         /* EMPTY (11) to ERASED (00) clears two bits, and a torn write could
@@ -75,7 +70,7 @@ esp_err_t nvs_bitmap_mark(nvs_part_t *p, uint16_t page, unsigned from, unsigned 
             unsigned w0 = from / 16, w1 = (from + n - 1) / 16;
             for (unsigned w = w1 + 1; w-- > w0;) {
                 esp_err_t err = fk_flash_write(p->flash,
-                                               nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
+                                               fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
                                                pg->bitmap + 4 * w, 4);
                 if (err != ESP_OK) return err;
             }
@@ -93,46 +88,46 @@ esp_err_t nvs_bitmap_mark(nvs_part_t *p, uint16_t page, unsigned from, unsigned 
     unsigned w0 = from / 16, w1 = (from + n - 1) / 16;
     for (unsigned k = 0; k <= w1 - w0; k++) {
         unsigned w = st == NVS_ENTRY_WRITTEN ? w0 + k : w1 - k;
-        esp_err_t err = fk_flash_write(p->flash, nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
+        esp_err_t err = fk_flash_write(p->flash, fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
                                        pg->bitmap + 4 * w, 4);
         if (err != ESP_OK) return err;
     }
     return ESP_OK;
 }
 
-esp_err_t nvs_page_erase_item(nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
+esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
 {
-    nvs_page_t *pg = &p->pg[page];
+    fk_nvs_page_t *pg = &p->pg[page];
     if (idx + span > NVS_ENTRY_COUNT) span = NVS_ENTRY_COUNT - idx;
-    pg->tag[idx] = NVS_TAG_NONE;
+    pg->tag[idx] = FK_NVS_TAG_NONE;
     /* Data entries before the header: a header still WRITTEN over a partly
      * erased span is dropped at load; orphan data entries never exist. */
-    esp_err_t err = nvs_bitmap_mark(p, page, idx + 1, span - 1, NVS_ENTRY_ERASED);
+    esp_err_t err = fk_nvs_bitmap_mark(p, page, idx + 1, span - 1, NVS_ENTRY_ERASED);
     if (err != ESP_OK) return err;
-    return nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_ERASED);
+    return fk_nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_ERASED);
 }
 
-static esp_err_t write_header_if_pending(nvs_part_t *p, uint16_t page, uint32_t state)
+static esp_err_t write_header_if_pending(fk_nvs_part_t *p, uint16_t page, uint32_t state)
 {
-    nvs_page_t *pg = &p->pg[page];
+    fk_nvs_page_t *pg = &p->pg[page];
     if (pg->state != PS_PENDING) return ESP_OK;
     uint8_t hdr[32];
     nvs_header_build(hdr, state, pg->seq, p->version);
     pg->version = p->version;
     pg->state = state == NVS_PAGE_FULL ? PS_FULL : PS_ACTIVE;
-    return fk_flash_write(p->flash, nvs_page_addr(p, page), hdr, sizeof hdr);
+    return fk_flash_write(p->flash, fk_nvs_page_addr(p, page), hdr, sizeof hdr);
 }
 
-esp_err_t nvs_page_mark_full(nvs_part_t *p, uint16_t page)
+esp_err_t fk_nvs_page_mark_full(fk_nvs_part_t *p, uint16_t page)
 {
-    nvs_page_t *pg = &p->pg[page];
+    fk_nvs_page_t *pg = &p->pg[page];
     if (pg->state == PS_PENDING) return write_header_if_pending(p, page, NVS_PAGE_FULL);
     if (pg->state != PS_ACTIVE) return ESP_OK;
     pg->state = PS_FULL;
-    return nvs_page_set_state(p, page, NVS_PAGE_FULL);
+    return fk_nvs_page_set_state(p, page, NVS_PAGE_FULL);
 }
 
-static void hfilter_add(nvs_part_t *p, uint16_t page, const nvs_entry_t *e)
+static void hfilter_add(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *e)
 {
     if (p->hfilter_page != page) return;
     uint32_t a = nvs_hash24_v1(e) & 511u, b = nvs_hash24_v2(e) & 511u;
@@ -140,15 +135,15 @@ static void hfilter_add(nvs_part_t *p, uint16_t page, const nvs_entry_t *e)
     p->hfilter[b / 8] |= (uint8_t)(1u << (b % 8));
 }
 
-static bool hfilter_maybe(const nvs_part_t *p, const nvs_entry_t *e)
+static bool hfilter_maybe(const fk_nvs_part_t *p, const nvs_entry_t *e)
 {
     uint32_t a = nvs_hash24_v1(e) & 511u, b = nvs_hash24_v2(e) & 511u;
     return (p->hfilter[a / 8] >> (a % 8) & 1) || (p->hfilter[b / 8] >> (b % 8) & 1);
 }
 
-esp_err_t nvs_page_collides(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr, bool *clash)
+esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr, bool *clash)
 {
-    nvs_page_t *pg = &p->pg[page];
+    fk_nvs_page_t *pg = &p->pg[page];
     bool rebuild = p->hfilter_page != page;
     *clash = false;
     if (!rebuild && !hfilter_maybe(p, hdr)) return ESP_OK;
@@ -156,13 +151,13 @@ esp_err_t nvs_page_collides(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr
         memset(p->hfilter, 0, sizeof p->hfilter);
         p->hfilter_page = page;
     }
-    unsigned end = nvs_items_end(pg);
+    unsigned end = fk_nvs_items_end(pg);
     for (unsigned i = 0; i < end; i++) {
-        if (pg->tag[i] == NVS_TAG_NONE) continue;
+        if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
         nvs_entry_t o;
-        esp_err_t err = nvs_read_entry(p, page, i, &o);
+        esp_err_t err = fk_nvs_read_entry(p, page, i, &o);
         if (err != ESP_OK) {
-            p->hfilter_page = NVS_NO_PAGE;
+            p->hfilter_page = FK_NVS_NO_PAGE;
             return err;
         }
         hfilter_add(p, page, &o);
@@ -174,12 +169,12 @@ esp_err_t nvs_page_collides(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr
     return ESP_OK;
 }
 
-esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr,
+esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr,
                               const void *data, uint32_t size)
 {
-    nvs_page_t *pg = &p->pg[page];
+    fk_nvs_page_t *pg = &p->pg[page];
     unsigned k = nvs_type_is_varlen(hdr->type) ? nvs_varlen_span(size) : 1;
-    if (nvs_page_tail_entries(pg) < k) return ESP_ERR_NVS_PAGE_FULL;
+    if (fk_nvs_page_tail_entries(pg) < k) return ESP_ERR_NVS_PAGE_FULL;
     esp_err_t err = write_header_if_pending(p, page, NVS_PAGE_ACTIVE);
     if (err != ESP_OK) return err;
     unsigned idx = pg->next_free;
@@ -201,19 +196,19 @@ esp_err_t nvs_page_write_item(nvs_part_t *p, uint16_t page, const nvs_entry_t *h
             err = fk_flash_write(p->flash, entry_addr(p, page, idx + 1) + full, last, sizeof last);
         }
     }
-    if (err == ESP_OK) err = nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_WRITTEN);
-    if (err == ESP_OK) err = nvs_bitmap_mark(p, page, idx + 1, k - 1, NVS_ENTRY_WRITTEN);
+    if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_WRITTEN);
+    if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx + 1, k - 1, NVS_ENTRY_WRITTEN);
     if (err != ESP_OK) return err;
-    pg->tag[idx] = nvs_tag(hdr->ns, hdr->key, hdr->chunk);
+    pg->tag[idx] = fk_nvs_tag(hdr->ns, hdr->key, hdr->chunk);
     hfilter_add(p, page, hdr);
     return ESP_OK;
 }
 
-esp_err_t nvs_page_copy_item(nvs_part_t *p, uint16_t dst, uint16_t src, unsigned idx,
+esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, unsigned idx,
                              unsigned span, uint8_t tag)
 {
-    nvs_page_t *pg = &p->pg[dst];
-    if (nvs_page_tail_entries(pg) < span) return ESP_ERR_NVS_PAGE_FULL;
+    fk_nvs_page_t *pg = &p->pg[dst];
+    if (fk_nvs_page_tail_entries(pg) < span) return ESP_ERR_NVS_PAGE_FULL;
     esp_err_t err = write_header_if_pending(p, dst, NVS_PAGE_ACTIVE);
     if (err != ESP_OK) return err;
     unsigned to = pg->next_free;
@@ -232,35 +227,35 @@ esp_err_t nvs_page_copy_item(nvs_part_t *p, uint16_t dst, uint16_t src, unsigned
         if (err != ESP_OK) return err;
         done += n;
     }
-    err = nvs_bitmap_mark(p, dst, to, span, NVS_ENTRY_WRITTEN);
+    err = fk_nvs_bitmap_mark(p, dst, to, span, NVS_ENTRY_WRITTEN);
     if (err == ESP_OK) pg->tag[to] = tag;
     return err;
 }
 
 /* Erases an earlier item on this page with the same namespace, key and chunk
  * (an update writes the new copy before erasing the old one). */
-static esp_err_t drop_older_duplicate(nvs_part_t *p, uint16_t page, unsigned idx,
+static esp_err_t drop_older_duplicate(fk_nvs_part_t *p, uint16_t page, unsigned idx,
                                       const nvs_entry_t *e, uint8_t tag)
 {
-    nvs_page_t *pg = &p->pg[page];
+    fk_nvs_page_t *pg = &p->pg[page];
     for (unsigned j = 0; j < idx; j++) {
         if (pg->tag[j] != tag) continue;
         nvs_entry_t o;
-        esp_err_t err = nvs_read_entry(p, page, j, &o);
+        esp_err_t err = fk_nvs_read_entry(p, page, j, &o);
         if (err != ESP_OK) return err;
-        if (o.chunk == e->chunk && nvs_entry_key_eq(&o, e->ns, e->key))
-            return nvs_page_erase_item(p, page, j, nvs_item_span(&o));
+        if (o.chunk == e->chunk && fk_nvs_entry_key_eq(&o, e->ns, e->key))
+            return fk_nvs_page_erase_item(p, page, j, fk_nvs_item_span(&o));
     }
     return ESP_OK;
 }
 
-esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
+esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
 {
-    nvs_page_t *pg = &p->pg[page];
-    esp_err_t err = fk_flash_read(p->flash, nvs_page_addr(p, page) + NVS_BITMAP_OFFSET,
+    fk_nvs_page_t *pg = &p->pg[page];
+    esp_err_t err = fk_flash_read(p->flash, fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET,
                                   pg->bitmap, sizeof pg->bitmap);
     if (err != ESP_OK) return err;
-    memset(pg->tag, NVS_TAG_NONE, sizeof pg->tag);
+    memset(pg->tag, FK_NVS_TAG_NONE, sizeof pg->tag);
     pg->used = pg->erased = pg->chunks = 0;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
         unsigned st = nvs_bitmap_get(pg->bitmap, i);
@@ -269,27 +264,27 @@ esp_err_t nvs_page_load(nvs_part_t *p, uint16_t page)
     }
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
         if (nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_ILLEGAL) {
-            err = nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
+            err = fk_nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
             if (err != ESP_OK) return err;
         }
     }
     /* The walk decides; this applies its verdicts (the dumper shows them). */
     fk_nvs_walk_t w;
-    fk_nvs_walk_init(&w, p->flash, nvs_page_addr(p, page), pg->bitmap, pg->state == PS_ACTIVE);
+    fk_nvs_walk_init(&w, p->flash, fk_nvs_page_addr(p, page), pg->bitmap, pg->state == PS_ACTIVE);
     fk_nvs_ent_t it;
     while ((err = fk_nvs_walk_next(&w, &it)) == ESP_OK) {
         switch (it.verdict) {
         case FK_NVS_ENT_HALF_WRITTEN:
         case FK_NVS_ENT_BAD_CRC:
         case FK_NVS_ENT_BAD_SPAN:
-            err = nvs_bitmap_mark(p, page, it.idx, it.span, NVS_ENTRY_ERASED);
+            err = fk_nvs_bitmap_mark(p, page, it.idx, it.span, NVS_ENTRY_ERASED);
             break;
         case FK_NVS_ENT_INCOMPLETE:
-            err = nvs_page_erase_item(p, page, it.idx, it.span);
+            err = fk_nvs_page_erase_item(p, page, it.idx, it.span);
             break;
         case FK_NVS_ENT_ITEM: {
             const nvs_entry_t *e = &it.e;
-            uint8_t tag = nvs_tag(e->ns, e->key, e->chunk);
+            uint8_t tag = fk_nvs_tag(e->ns, e->key, e->chunk);
             err = drop_older_duplicate(p, page, it.idx, e, tag);
             pg->tag[it.idx] = tag;
             /* Namespace indices in use (spec 9.3 point 4); items without a
