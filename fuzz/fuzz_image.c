@@ -2,6 +2,7 @@
  * in a slot and as the bootloader at 0), the app descriptor search, and the
  * esptool-style `image info` decoder and report. */
 // FUZZ_SEEDS: image/*/image.bin signed/*/*.bin
+// FUZZ_MAX_LEN: 65536
 #include "esp_image_format.h"
 #include "fuzz.h"
 #include "image_info.h"

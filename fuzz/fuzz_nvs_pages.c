@@ -3,6 +3,7 @@
  * entry is listed and read back, then one value is written and read, also
  * after mounting again. */
 // FUZZ_SEEDS: nvs/*/expected*.bin nvs-real/*/expected.bin
+// FUZZ_MAX_LEN: 32768
 #include "flash_emu.h"
 #include "fuzz.h"
 #include "nvs.h"

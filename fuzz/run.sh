@@ -55,7 +55,7 @@ for src in "$root"/fuzz/fuzz_*.c; do
     fi
   fi
   if [ "$result" = ok ]; then
-    if ! "$bin" "$corpus" "$seeds" -max_total_time="$secs" -max_len="$maxlen" -timeout=25 \
+    if ! "$bin" "$corpus" "$seeds" -max_total_time="$secs" -max_len="$maxlen" -timeout=${FUZZ_TIMEOUT:-20} \
          -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$crashes/" >"$log" 2>&1; then
       result="FAIL (crash saved in $crashes; see $log)"
     fi
