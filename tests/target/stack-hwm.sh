@@ -8,7 +8,7 @@ log=$build/Testing/Temporary/LastTest.log
 [[ -f $log ]] || { echo "stack-hwm: $log: no target run yet (make test-lx106)" >&2; exit 1; }
 awk '
   /^[0-9]+\/[0-9]+ Testing: / { name = $3 }
-  /^lx106: stack high-water / { printf "%-44s %6d of %6d bytes  (data+bss %d)\n", name, $4, $6, $10 }
+  /^lx106: stack high-water / { printf "%-44s %6d of %6d bytes  (data+bss %d)\n", name, $4, $6, $9 }
 ' "$log" | sort > "$build/stack-hwm.txt"
 echo "stack high-water marks under QEMU (stack painted at start, measured at exit):"
 cat "$build/stack-hwm.txt"
