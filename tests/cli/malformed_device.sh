@@ -8,7 +8,9 @@ W=$(mktemp -d)
 cd "$W"
 E=$(mktemp -d) # stdout/stderr of each case, outside the folder watched
 trap 'rm -rf "$W" "$E"' EXIT
-snap() { find . -print0 | sort -z | xargs -0 md5sum 2>&1; }
+# Names, kinds and link targets of everything, and the bytes of regular files
+# (never read through a link: it may point at /dev/full).
+snap() { find . -printf '%p %y %l\n' | sort; find . -type f -print0 | sort -z | xargs -0 -r md5sum; }
 # refuse WHAT STATUS MESSAGE COMMAND...: MESSAGE is a fixed string stderr must hold.
 refuse() {
   local what=$1 want=$2 msg=$3

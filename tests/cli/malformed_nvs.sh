@@ -9,7 +9,9 @@ cd "$W"
 
 E=$(mktemp -d) # stdout/stderr of each case, outside the folder watched
 trap 'rm -rf "$W" "$E"' EXIT
-snap() { find . -print0 | sort -z | xargs -0 md5sum 2>&1; }
+# Names, kinds and link targets of everything, and the bytes of regular files
+# (never read through a link: it may point at /dev/full).
+snap() { find . -printf '%p %y %l\n' | sort; find . -type f -print0 | sort -z | xargs -0 -r md5sum; }
 # refuse WHAT STATUS MESSAGE COMMAND...: MESSAGE is a fixed string stderr must hold.
 refuse() {
   local what=$1 want=$2 msg=$3
@@ -97,9 +99,11 @@ refuse "output in a missing folder" 1 "nodir/o.bin: cannot create: No such file 
 mkdir adir
 refuse "output is a folder" 1 "adir: is a directory" "$FK" nvs gen in.csv adir --size 0x3000
 refuse "nvs: unknown command" 2 "nvs: unknown command 'frobnicate'" "$FK" nvs frobnicate
-# Output to a device node that fails writes (issue 12, defect 1): /dev/full
-# stays a device and the command fails.
-refuse "output /dev/full" 1 "/dev/full: write failed: No space left on device" "$FK" nvs gen in.csv /dev/full --size 0x3000
-[ -c /dev/full ] && ok || bad "/dev/full is no longer a character device"
+# Output to a device node that fails writes (issue 12, defect 1): the device
+# stays and the command fails. Through a link in this folder, so a binary
+# with the old bug replaces the link, never the system's /dev/full.
+ln -s /dev/full full
+refuse "output to the device /dev/full" 1 "full: write failed: No space left on device" "$FK" nvs gen in.csv full --size 0x3000
+[ -L full ] && [ -c /dev/full ] && ok || bad "the device was replaced by a file"
 
 finish malformed_nvs
