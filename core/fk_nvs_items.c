@@ -130,7 +130,7 @@ static esp_err_t erase_whole(fk_nvs_part_t *p, const fk_nvs_loc_t *l)
 {
     esp_err_t err = fk_nvs_erase_loc(p, l);
     if (err != ESP_OK || l->e.type != NVS_ITEM_BLOB_IDX) return err;
-    return erase_blob_chunks(p, l->e.ns, l->e.key, l->e.data[5], l->e.data[4]);
+    return erase_blob_chunks(p, l->e.ns, l->e.key, nvs_blob_idx_start(&l->e), nvs_blob_idx_count(&l->e));
 }
 
 /* After writing the new copy: erase the old one, finding it again if a
@@ -294,10 +294,10 @@ static esp_err_t blob_equal(fk_nvs_part_t *p, const fk_nvs_loc_t *idx, const voi
     *eq = false;
     if (fk_le32(idx->e.data) != size) return ESP_OK;
     uint32_t off = 0;
-    for (unsigned c = 0; c < idx->e.data[4]; c++) {
+    for (unsigned c = 0; c < nvs_blob_idx_count(&idx->e); c++) {
         fk_nvs_loc_t l;
         esp_err_t err = fk_nvs_find(p, idx->e.ns, NVS_ITEM_BLOB_DATA, idx->e.key,
-                                 (uint8_t)(idx->e.data[5] + c), NULL, &l);
+                                 (uint8_t)(nvs_blob_idx_start(&idx->e) + c), NULL, &l);
         if (err == ESP_ERR_NVS_NOT_FOUND) return ESP_OK;
         if (err != ESP_OK) return err;
         uint32_t cs = varlen_size(&l.e);
@@ -321,9 +321,9 @@ static esp_err_t read_blob_v2(fk_nvs_part_t *p, const fk_nvs_loc_t *ix, uint8_t 
     if (*len < size) return ESP_ERR_NVS_INVALID_LENGTH;
     uint32_t off = 0;
     esp_err_t err = ESP_OK;
-    for (unsigned c = 0; c < ix->e.data[4] && err == ESP_OK; c++) {
+    for (unsigned c = 0; c < nvs_blob_idx_count(&ix->e) && err == ESP_OK; c++) {
         fk_nvs_loc_t l;
-        err = fk_nvs_find(p, ix->e.ns, NVS_ITEM_BLOB_DATA, ix->e.key, (uint8_t)(ix->e.data[5] + c),
+        err = fk_nvs_find(p, ix->e.ns, NVS_ITEM_BLOB_DATA, ix->e.key, (uint8_t)(nvs_blob_idx_start(&ix->e) + c),
                        NULL, &l);
         if (err != ESP_OK) break;
         uint32_t got;

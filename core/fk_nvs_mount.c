@@ -109,8 +109,7 @@ static esp_err_t drop_orphan_chunks(fk_nvs_part_t *p)
             fk_nvs_loc_t ix;
             err = fk_nvs_find(p, e.ns, NVS_ITEM_BLOB_IDX, e.key, NVS_CHUNK_ANY, NULL, &ix);
             if (err != ESP_OK && err != ESP_ERR_NVS_NOT_FOUND) return err;
-            bool owned = err == ESP_OK && e.chunk >= ix.e.data[5] &&
-                         e.chunk < ix.e.data[5] + ix.e.data[4];
+            bool owned = err == ESP_OK && nvs_blob_idx_owns(&ix.e, &e);
             if (!owned) {
                 err = fk_nvs_page_erase_item(p, page, i, fk_nvs_item_span(&e));
                 if (err != ESP_OK) return err;

@@ -40,8 +40,7 @@ void nvs_entry_init(nvs_entry_t *e, uint8_t ns, uint8_t type, uint8_t span, uint
 
 void nvs_entry_set_varlen(nvs_entry_t *e, uint16_t size, uint32_t data_crc)
 {
-    e->data[0] = (uint8_t)size;
-    e->data[1] = (uint8_t)(size >> 8);
+    fk_put_le16(e->data, size);
     e->data[2] = 0xFF;
     e->data[3] = 0xFF;
     fk_put_le32(e->data + 4, data_crc);

@@ -49,8 +49,8 @@ static void print_value_text(FILE *f, const ditem_t *it)
         fprintf(f, "size %zu, data CRC %s: ", it->plen, it->data_ok ? "ok" : "BAD");
         print_bytes_text(f, it->payload, it->plen, e->type == NVS_ITEM_SZ);
     } else if (e->type == NVS_ITEM_BLOB_IDX) {
-        fprintf(f, "blob of %" PRIu32 " bytes in %u chunks from chunk %u", nvs_blob_idx_size(e), e->data[4],
-                e->data[5]);
+        fprintf(f, "blob of %" PRIu32 " bytes in %u chunks from chunk %u", nvs_blob_idx_size(e), nvs_blob_idx_count(e),
+                nvs_blob_idx_start(e));
     }
 }
 
@@ -222,7 +222,7 @@ void fk_nvs_dump_json(FILE *f, const dump_t *d)
                     json_hex(f, it->payload, it->plen);
                 } else if (it->e.type == NVS_ITEM_BLOB_IDX) {
                     fprintf(f, ",\"size\":%" PRIu32 ",\"chunk_count\":%u,\"chunk_start\":%u", nvs_blob_idx_size(&it->e),
-                            it->e.data[4], it->e.data[5]);
+                            nvs_blob_idx_count(&it->e), nvs_blob_idx_start(&it->e));
                 }
                 if (it->dup) fprintf(f, ",\"shadowed\":true");
             }
