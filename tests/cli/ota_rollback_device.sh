@@ -39,7 +39,7 @@ open(sys.argv[2], 'wb').write(b)
 PY
 }
 
-"$BF" 1.0.0 0x10000 "$T/v1.bin" "$FK" >/dev/null 2>&1 || die "build v1"
+ELF_OUT="$T/v1.elf" "$BF" 1.0.0 0x10000 "$T/v1.bin" "$FK" >/dev/null 2>&1 || die "build v1"
 "$BF" 2.0.0 0x110000 "$T/v2.bin" "$FK" >/dev/null 2>&1 || die "build v2"
 "$BF" 3.0.0 0x10000 "$T/v3.bin" "$FK" >/dev/null 2>&1 || die "build v3"
 mkdir -p "$T/www"
@@ -48,6 +48,13 @@ secver "$T/v1.bin" "$T/v1s1.bin" 1
 secver "$T/v2.bin" "$T/www/v2s2.bin" 2
 secver "$T/v3.bin" "$T/www/v3s1.bin" 1
 "$FK" image verify "$T/www/v2s2.bin" >/dev/null 2>&1 && ok || bad "patched image verifies"
+# image make --secure-version: the same bytes as the descriptor patched here, and image info shows it.
+"$FK" image make --chip esp8266 --flash_mode dio --flash_freq 40m --flash_size 4MB --elf-sha256 \
+  --secure-version 1 "$T/v1.elf" -o "$T/v1s1-make.bin" >/dev/null || bad "image make --secure-version"
+cmp -s "$T/v1s1-make.bin" "$T/v1s1.bin" && ok || bad "image make --secure-version differs from the patched descriptor"
+"$FK" image info "$T/v1s1-make.bin" | grep -q "Secure version: 1" && ok || bad "image info shows the secure version"
+"$FK" image make --chip esp8266 --secure-version 33 "$T/v1.elf" -o "$T/bad.bin" 2>"$T/err" && bad "--secure-version 33 accepted" || ok
+grep -q "secure-version 33: expected a number from 0 to 32" "$T/err" && ok || bad "--secure-version message: $(cat "$T/err")"
 P=$(free_port)
 (cd "$T/www" && exec python3 -m http.server "$P" --bind 127.0.0.1) >/dev/null 2>&1 &
 pid=$!

@@ -65,7 +65,9 @@ static const char make_help[] =
     "Beyond the SDK's esptool (so the output is no longer its byte for byte):\n"
     "  --elf-sha256             write the ELF file's SHA-256 into the app descriptor's\n"
     "                           app_elf_sha256 field (what ESP-IDF builds do)\n"
-    "  --elf-sha256-offset N    the same at image offset N (ESP-IDF's option)\n";
+    "  --elf-sha256-offset N    the same at image offset N (ESP-IDF's option)\n"
+    "  --secure-version N       the app descriptor's secure_version (anti-rollback), as\n"
+    "                           CONFIG_BOOTLOADER_APP_SECURE_VERSION compiles it in\n";
 
 static bool is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
 
@@ -258,7 +260,7 @@ static int cmd_verify(int argc, char **argv)
 
 static int cmd_make(int argc, char **argv)
 {
-    const char *pos[2], *chip_s = NULL, *version_s = NULL, *sha_off_s = NULL, *out = NULL;
+    const char *pos[2], *chip_s = NULL, *version_s = NULL, *sha_off_s = NULL, *out = NULL, *secver_s = NULL;
     bool elf_sha256 = false;
     fk_elf2image_opts_t opt = {0};
     /* esptool's spellings too, so its argument lists can be pasted */
@@ -273,6 +275,7 @@ static int cmd_make(int argc, char **argv)
         {"--version", NULL, FK_OPT_VALUE, &version_s},
         {"--elf-sha256", NULL, FK_OPT_FLAG, &elf_sha256},
         {"--elf-sha256-offset", NULL, FK_OPT_VALUE, &sha_off_s},
+        {"--secure-version", NULL, FK_OPT_VALUE, &secver_s},
         {"--output", "-o", FK_OPT_VALUE, &out},
         FK_OPT_END,
     };
@@ -290,6 +293,11 @@ static int cmd_make(int argc, char **argv)
     opt.elf_sha256_desc = elf_sha256;
     if (sha_off_s && (!fk_parse_size(sha_off_s, &opt.elf_sha256_offset) || opt.elf_sha256_offset < 8)) {
         fk_err("--elf-sha256-offset %s: expected an image offset", sha_off_s);
+        return 2;
+    }
+    uint32_t secver = 0;
+    if (secver_s && (!fk_parse_size(secver_s, &secver) || secver > 32)) {
+        fk_err("--secure-version %s: expected a number from 0 to 32 (the eFuse counter's width)", secver_s);
         return 2;
     }
     /* esptool's subcommand word may lead the positionals */
@@ -313,6 +321,15 @@ static int cmd_make(int argc, char **argv)
     if (rc) {
         fk_err("%s: %s", elf, err);
         return 1;
+    }
+    if (secver_s) {
+        esp_err_t e = fk_app_desc_set_secure_version(img, ilen, secver);
+        if (e != ESP_OK) {
+            fk_err("%s: --secure-version: %s", elf,
+                   e == ESP_ERR_NOT_FOUND ? "the image has no app descriptor" : esp_err_to_name(e));
+            free(img);
+            return 1;
+        }
     }
     rc = fk_write_file_atomic(out, img, ilen);
     if (!rc && strcmp(out, "-")) {
