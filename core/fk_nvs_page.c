@@ -7,15 +7,14 @@
 
 uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
 {
-    /* FNV-1a: only a filter, the key is always compared in full. */
-    uint32_t h = 2166136261u;
-    h = (h ^ ns) * 16777619u;
-    for (unsigned i = 0; i < NVS_KEY_MAX && key[i]; i++) h = (h ^ (uint8_t)key[i]) * 16777619u;
-    h = (h ^ chunk) * 16777619u;
-    h ^= h >> 15; /* FNV's low bits mix poorly for keys differing at the end */
-    h *= 0x2C1B3C6Du;
-    h ^= h >> 13;
-    return (uint8_t)(h % 255u);
+    /* Only a filter (the key is always compared in full), taken from the v2
+     * runtime's own hash so that its collisions (issue 12) share a tag. */
+    nvs_entry_t e;
+    memset(&e, 0, sizeof e);
+    e.ns = ns;
+    e.chunk = chunk;
+    for (unsigned i = 0; i < NVS_KEY_MAX && key[i]; i++) e.key[i] = key[i];
+    return (uint8_t)(nvs_hash24_v2(&e) % 255u);
 }
 
 uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page)
@@ -127,33 +126,33 @@ esp_err_t fk_nvs_page_mark_full(fk_nvs_part_t *p, uint16_t page)
     return fk_nvs_page_set_state(p, page, NVS_PAGE_FULL);
 }
 
+/* The v1 runtime's hash has no tag of its own: a bit per low 9 bits of it,
+ * for the items put on one page (v1 partitions only). */
 static void hfilter_add(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *e)
 {
     if (p->hfilter_page != page) return;
-    uint32_t a = nvs_hash24_v1(e) & 511u, b = nvs_hash24_v2(e) & 511u;
+    uint32_t a = nvs_hash24_v1(e) & 511u;
     p->hfilter[a / 8] |= (uint8_t)(1u << (a % 8));
-    p->hfilter[b / 8] |= (uint8_t)(1u << (b % 8));
-}
-
-static bool hfilter_maybe(const fk_nvs_part_t *p, const nvs_entry_t *e)
-{
-    uint32_t a = nvs_hash24_v1(e) & 511u, b = nvs_hash24_v2(e) & 511u;
-    return (p->hfilter[a / 8] >> (a % 8) & 1) || (p->hfilter[b / 8] >> (b % 8) & 1);
 }
 
 esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr, bool *clash)
 {
     fk_nvs_page_t *pg = &p->pg[page];
-    bool rebuild = p->hfilter_page != page;
+    bool v1 = p->version == NVS_VERSION_V1 && hdr->chunk == NVS_CHUNK_ANY;
+    bool rebuild = v1 && p->hfilter_page != page;
+    uint32_t h1 = nvs_hash24_v1(hdr) & 511u;
+    /* v2 hash: equal hashes share a tag, so only those entries are read. The
+     * v1 hash: every live item, when the filter cannot rule it out. */
+    bool scan_all = rebuild || (v1 && (p->hfilter[h1 / 8] >> (h1 % 8) & 1));
+    uint8_t tag = fk_nvs_tag(hdr->ns, hdr->key, hdr->chunk);
     *clash = false;
-    if (!rebuild && !hfilter_maybe(p, hdr)) return ESP_OK;
     if (rebuild) {
         memset(p->hfilter, 0, sizeof p->hfilter);
         p->hfilter_page = page;
     }
     unsigned end = fk_nvs_items_end(pg);
     for (unsigned i = 0; i < end; i++) {
-        if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
+        if (pg->tag[i] == FK_NVS_TAG_NONE || (!scan_all && pg->tag[i] != tag)) continue;
         nvs_entry_t o;
         esp_err_t err = fk_nvs_read_entry(p, page, i, &o);
         if (err != ESP_OK) {
@@ -161,7 +160,7 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const nvs_entry_
             return err;
         }
         hfilter_add(p, page, &o);
-        if (nvs_hash_collide(&o, hdr)) {
+        if (nvs_hash_collide(&o, hdr, v1)) {
             *clash = true;
             if (!rebuild) return ESP_OK;
         }

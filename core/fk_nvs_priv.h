@@ -55,9 +55,9 @@ typedef struct fk_nvs_part {
     uint16_t *used;     /* page indices, ascending sequence number */
     uint16_t *freel;    /* page indices of free pages, address order */
     uint8_t ns_used[32]; /* namespace indices in use (bit set) */
-    /* Runtime-hash filter of the live items on page hfilter_page (issue 12):
-     * a bit per low 9 bits of either 24-bit hash, so most writes know without
-     * reading flash that they collide with nothing there. */
+    /* v1 runtime-hash filter of the items put on page hfilter_page (issue
+     * 12): a bit per low 9 bits, so most writes know without reading flash
+     * that they collide with nothing there (the v2 hash has the tags). */
     uint16_t hfilter_page;
     uint8_t hfilter[64];
 } fk_nvs_part_t;

@@ -111,10 +111,11 @@ uint32_t nvs_hash24_v2(const nvs_entry_t *e)
     return fk_crc32_le(crc, b + 3, 1) & 0xFFFFFFu;
 }
 
-bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b)
+bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b, bool v1_runtime)
 {
     if (nvs_entry_same_slot(a, b)) return false;
     if (nvs_hash24_v2(a) == nvs_hash24_v2(b)) return true;
+    if (!v1_runtime) return false;
     /* The v1 runtime knows no chunks: a blob's index and chunks share its
      * v1 hash, and it never reads them as one page's items anyway. */
     return a->chunk == NVS_CHUNK_ANY && b->chunk == NVS_CHUNK_ANY && nvs_hash24_v1(a) == nvs_hash24_v1(b);

@@ -178,9 +178,11 @@ bool nvs_entry_same_slot(const nvs_entry_t *a, const nvs_entry_t *b);
  * two items on the active page with equal hashes, names not compared. */
 uint32_t nvs_hash24_v1(const nvs_entry_t *e);
 uint32_t nvs_hash24_v2(const nvs_entry_t *e);
-/* Would Espressif's runtime (either format's) take a and b for one item?
- * The v1 hash counts for items without a chunk index only. */
-bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b);
+/* Would Espressif's runtime take a and b for one item? The v2 runtime (SDK
+ * master, ESP-IDF) reads both formats; with v1_runtime, the SDK 3.x release
+ * runtime's hash counts too (v1 partitions: it reads no chunks, so items
+ * without a chunk index only). */
+bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b, bool v1_runtime);
 
 #ifdef __cplusplus
 }

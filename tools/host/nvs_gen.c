@@ -624,7 +624,7 @@ static void warn_collisions(const uint8_t *image, uint32_t size, const char *nam
         }
         for (unsigned a = 0; a < n; a++)
             for (unsigned b = 0; b < a; b++)
-                if (nvs_hash_collide(&e[a], &e[b]))
+                if (nvs_hash_collide(&e[a], &e[b], pg[8] == NVS_VERSION_V1))
                     fk_warn("%s: page %u holds '%.15s' (namespace index %u) and '%.15s' (namespace index %u), whose "
                             "24-bit hashes collide: once Espressif's runtime garbage-collects this page, its next "
                             "mount erases the first one (flashkit's runtime keeps both); rename one key to be safe",
