@@ -328,6 +328,15 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     /* The reason goes straight into the module's error text. */
     if (!fk_ota_config()->copy_app && fk_image_check_slot(&info, part->address, part->size, last_error, sizeof last_error) != ESP_OK)
         return ESP_ERR_OTA_VALIDATE_FAILED;
+    /* A configured image check (e.g. Secure Boot v2 signatures, fk_sbv2_gate.h)
+     * has the last word, as esp_image_verify's signature check in ESP-IDF. */
+    if (fk_ota_config()->check) {
+        char why[96];
+        if (fk_ota_check_image(part, why, sizeof why) != ESP_OK) {
+            err_put(err_put(0, "image invalid: "), why);
+            return ESP_ERR_OTA_VALIDATE_FAILED;
+        }
+    }
     return ESP_OK;
 }
 

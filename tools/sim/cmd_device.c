@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "device.h"
+#include "device_sbv2.h"
 #include "util.h"
 
 static const char help[] =
@@ -21,6 +22,8 @@ static const char help[] =
     "                               declares itself broken and the device rolls back\n"
     "  otadata DEV.img [show] | set ota_K|factory | erase\n"
     "                               otatool.py's read/switch/erase on the device\n"
+    "  revoke-key DEV.img N         burn KEY_REVOKE<N> (Secure Boot v2, device create\n"
+    "                               --secure-boot-key): key N no longer verifies apps\n"
     "\n"
     "Every command takes --power-cut N[:torn]: the power fails at its N-th flash\n"
     "write or erase and the command stops there (exit status 3).\n";
@@ -42,6 +45,7 @@ int cmd_device(int argc, char **argv)
     if (!strcmp(sub, "nvs")) return device_nvs(argc - 1, argv + 1);
     if (!strcmp(sub, "otadata")) return device_otadata(argc - 1, argv + 1);
     if (!strcmp(sub, "confirm")) return device_confirm(argc - 1, argv + 1);
-    fk_err("device: unknown command '%s' (create, boot, ota, nvs, otadata, confirm)", sub);
+    if (!strcmp(sub, "revoke-key")) return device_revoke_key(argc - 1, argv + 1);
+    fk_err("device: unknown command '%s' (create, boot, ota, nvs, otadata, confirm, revoke-key)", sub);
     return 2;
 }

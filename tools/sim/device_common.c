@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "device.h"
+#include "device_sbv2.h"
 #include "device_opts.h"
 #include "esp_image_format.h"
 #include "esp_ota_ops.h"
@@ -252,6 +253,11 @@ int fk_device_open(fk_device_t *d, const char *path)
     fk_partition_set_table(&d->table);
     fk_ota_set_image_checks(d->checks);
     fk_ota_set_copy_app(d->bopts.copy_app);
+    /* Secure Boot v2 when DEV.img.sbv2 holds key digests (device_sbv2.c). */
+    if (fk_device_sbv2_apply(d) != 0) {
+        fk_device_close(d);
+        return -1;
+    }
     fk_emu_reset_stats(&d->emu);
     if (d->cut_n) fk_emu_set_cut(&d->emu, d->cut_n, d->cut_mode, d->seed);
     return 0;

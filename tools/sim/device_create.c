@@ -6,6 +6,7 @@
 
 #include "device.h"
 #include "device_opts.h"
+#include "device_sbv2.h"
 #include "esp_image_format.h"
 #include "nvs_gen.h"
 #include "part_gen.h"
@@ -30,6 +31,7 @@ static const char help[] =
     "  --nvs-version 1|2     NVS format: 1 (default, ESP8266 SDK 3.x) or 2\n"
     "  --bootloader BL.bin   raw bytes to place at 0x0\n"
     "  --force               accept an app linked for another slot\n"
+    FK_DEVICE_SBV2_HELP
     "  --power-cut N[:torn]  power fails at the N-th sector erase or write while\n"
     "                        flashing (exit status 3: a half-flashed device)\n"
     "  --seed S              randomness of a torn cut\n";
@@ -40,6 +42,7 @@ typedef struct {
     uint32_t flash_size, table_offset;
     int nvs_version;
     bool force;
+    fk_optlist_t sb_keys; /* --secure-boot-key (device_sbv2.c) */
 } create_args_t;
 
 static int parse(int argc, char **argv, create_args_t *a)
@@ -62,6 +65,7 @@ static int parse(int argc, char **argv, create_args_t *a)
         {"--table-offset", NULL, FK_OPT_VALUE, &toff_s},
         {"--nvs-version", NULL, FK_OPT_VALUE, &nvsver_s},
         {"--force", NULL, FK_OPT_FLAG, &a->force},
+        {"--secure-boot-key", NULL, FK_OPT_LIST, &a->sb_keys},
         FK_DEVICE_COMMON_OPTS(&dv),
         FK_OPT_END,
     };
@@ -242,11 +246,14 @@ int device_create(int argc, char **argv)
     } else {
         fk_warn("no --app: the device has no app and will not boot");
     }
+    fk_sbv2_trust_t sb;
+    if (fk_device_sbv2_prepare(&a.sb_keys, a.app ? buf : NULL, a.app ? len : 0, &sb)) goto out;
     int pr = program(&a, flash);
     if (pr != 0) {
         rc = pr > 0 ? pr : 1;
         goto out;
     }
+    if (fk_device_sbv2_store(a.out, &sb)) goto out;
     printf("table     0x%06x  %s, %d partitions\n", a.table_offset, a.table, list.count);
     const fk_part_entry_t *od = fk_part_list_find(&list, 1, 0x00);
     if (od) printf("otadata   0x%06x  erased (first boot: %s)\n", od->offset,
