@@ -170,7 +170,12 @@ static int read_block(fk_flash_t *flash, uint32_t sector, int i, uint8_t *blk, e
 
 /* One pass over the signed data for whichever digests the candidate blocks
  * need (SHA-384 only when a trusted P-384 block is present). */
-static esp_err_t hash_data(fk_flash_t *flash, uint32_t start, uint32_t len, bool want256, bool want384,
+/* The passes of fk_sbv2_verify are kept out of line so that the block
+ * buffer and the hash contexts are never on the stack together (the
+ * ESP8266's stacks are small). */
+#define FK_SBV2_OUT_OF_LINE __attribute__((noinline))
+
+static FK_SBV2_OUT_OF_LINE esp_err_t hash_data(fk_flash_t *flash, uint32_t start, uint32_t len, bool want256, bool want384,
                            uint8_t d256[32], uint8_t d384[48])
 {
     fk_sha256_t h256;
@@ -217,23 +222,14 @@ static void result_init(fk_sbv2_result_t *r)
     }
 }
 
-esp_err_t fk_sbv2_verify(fk_flash_t *flash, uint32_t start, uint32_t data_len, const fk_sbv2_trust_t *trust,
-                         fk_sbv2_result_t *res)
+/* First pass: the checks that need no image digest, so the data is hashed
+ * only when some block could accept it. */
+static FK_SBV2_OUT_OF_LINE esp_err_t screen_blocks(fk_flash_t *flash, const fk_sbv2_trust_t *trust, unsigned nblocks,
+                                                   fk_sbv2_result_t *r, bool *want256, bool *want384)
 {
-    fk_sbv2_result_t local;
-    fk_sbv2_result_t *r = res ? res : &local;
-    result_init(r);
-    if (data_len == 0 || data_len % FK_SBV2_SECTOR_SIZE || start > UINT32_MAX - data_len - FK_SBV2_SECTOR_SIZE)
-        return ESP_ERR_INVALID_SIZE;
-    r->sector_addr = start + data_len;
-    unsigned nblocks = trust->blocks == 1 ? 1 : FK_SBV2_BLOCKS;
     unsigned schemes = trust->schemes ? trust->schemes : FK_SBV2_SCHEMES_ALL;
-
-    /* First pass: the checks that need no image digest, so the data is
-     * hashed only when some block could accept it. */
     uint8_t blk[FK_SBV2_BLOCK_SIZE];
     esp_err_t err;
-    bool want256 = false, want384 = false;
     for (unsigned i = 0; i < nblocks; i++) {
         if (read_block(flash, r->sector_addr, (int)i, blk, &err)) return err;
         fk_sbv2_scheme_t s;
@@ -254,17 +250,21 @@ esp_err_t fk_sbv2_verify(fk_flash_t *flash, uint32_t start, uint32_t data_len, c
         r->why[i] = why;
         if (why == FK_SBV2_OK) {
             if (s == FK_SBV2_ECDSA384)
-                want384 = true;
+                *want384 = true;
             else
-                want256 = true;
+                *want256 = true;
         }
     }
-    if (!want256 && !want384) return ESP_ERR_IMAGE_INVALID;
+    return ESP_OK;
+}
 
-    uint8_t d256[32], d384[48];
-    err = hash_data(flash, start, data_len, want256, want384, d256, d384);
-    if (err != ESP_OK) return err;
-
+/* Second pass: digest field and signature of the candidates, in order; the
+ * first that verifies wins. */
+static FK_SBV2_OUT_OF_LINE esp_err_t check_blocks(fk_flash_t *flash, unsigned nblocks, const uint8_t d256[32],
+                                                  const uint8_t d384[48], fk_sbv2_result_t *r)
+{
+    uint8_t blk[FK_SBV2_BLOCK_SIZE];
+    esp_err_t err;
     for (unsigned i = 0; i < nblocks; i++) {
         if (r->why[i] != FK_SBV2_OK) continue;
         if (r->block >= 0) {
@@ -286,6 +286,27 @@ esp_err_t fk_sbv2_verify(fk_flash_t *flash, uint32_t start, uint32_t data_len, c
             r->scheme = s;
         }
     }
+    return ESP_OK;
+}
+
+esp_err_t fk_sbv2_verify(fk_flash_t *flash, uint32_t start, uint32_t data_len, const fk_sbv2_trust_t *trust,
+                         fk_sbv2_result_t *res)
+{
+    fk_sbv2_result_t local;
+    fk_sbv2_result_t *r = res ? res : &local;
+    result_init(r);
+    if (data_len == 0 || data_len % FK_SBV2_SECTOR_SIZE || start > UINT32_MAX - data_len - FK_SBV2_SECTOR_SIZE)
+        return ESP_ERR_INVALID_SIZE;
+    r->sector_addr = start + data_len;
+    unsigned nblocks = trust->blocks == 1 ? 1 : FK_SBV2_BLOCKS;
+    bool want256 = false, want384 = false;
+    esp_err_t err = screen_blocks(flash, trust, nblocks, r, &want256, &want384);
+    if (err != ESP_OK) return err;
+    if (!want256 && !want384) return ESP_ERR_IMAGE_INVALID;
+    uint8_t d256[32], d384[48];
+    err = hash_data(flash, start, data_len, want256, want384, d256, d384);
+    if (err == ESP_OK) err = check_blocks(flash, nblocks, d256, d384, r);
+    if (err != ESP_OK) return err;
     return r->block >= 0 ? ESP_OK : ESP_ERR_IMAGE_INVALID;
 }
 
