@@ -23,21 +23,19 @@ void fk_app_desc_decode(const uint8_t raw[ESP_APP_DESC_SIZE], esp_app_desc_t *d)
     for (unsigned i = 0; i < 20; i++) d->reserv2[i] = fk_le32(raw + 176 + 4 * i);
 }
 
-/* Reads the descriptor at absolute flash address `at` if its magic is there. */
-static bool try_at(fk_flash_t *flash, uint32_t at, esp_app_desc_t *desc)
+/* The descriptor's magic at absolute address `at`, with room for all of it.
+ * Only the magic is read: locating must not cost a 256-byte buffer on the
+ * stack of a boot that only wants secure_version. */
+static bool magic_at(fk_flash_t *flash, uint32_t at)
 {
-    uint8_t raw[ESP_APP_DESC_SIZE];
-    if ((uint64_t)at + sizeof raw > flash->size) return false;
-    if (fk_flash_read(flash, at, raw, 4) != ESP_OK || fk_le32(raw) != ESP_APP_DESC_MAGIC_WORD) return false;
-    if (fk_flash_read(flash, at, raw, sizeof raw) != ESP_OK) return false;
-    fk_app_desc_decode(raw, desc);
-    return true;
+    uint8_t m[4];
+    return (uint64_t)at + ESP_APP_DESC_SIZE <= flash->size && fk_flash_read(flash, at, m, sizeof m) == ESP_OK &&
+           fk_le32(m) == ESP_APP_DESC_MAGIC_WORD;
 }
 
-static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc,
-                      uint32_t *found)
+/* Where the image at `offset` has its descriptor, relative to offset. */
+static esp_err_t locate(fk_flash_t *flash, uint32_t offset, uint32_t part_size, uint32_t *found)
 {
-    if (!flash || !desc) return ESP_ERR_INVALID_ARG;
     uint8_t hdr[8];
     if (fk_flash_read(flash, offset, hdr, sizeof hdr) != ESP_OK || hdr[0] != ESP_IMAGE_HEADER_MAGIC)
         return ESP_ERR_NOT_FOUND;
@@ -49,7 +47,7 @@ static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, es
         uint32_t len = fk_le32(sh + 4);
         pos += sizeof sh;
         if (pos + len > limit) break;
-        if (len >= ESP_APP_DESC_SIZE && try_at(flash, (uint32_t)pos, desc)) {
+        if (len >= ESP_APP_DESC_SIZE && magic_at(flash, (uint32_t)pos)) {
             *found = (uint32_t)pos - offset;
             return ESP_OK;
         }
@@ -57,17 +55,40 @@ static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, es
     }
     /* ESP32 layout: 24-byte header + first segment header. */
     uint32_t esp32_at = ESP_IMAGE_HEADER_LEN_ESP32 + 8;
-    if ((uint64_t)esp32_at + ESP_APP_DESC_SIZE <= part_size && try_at(flash, offset + esp32_at, desc)) {
+    if ((uint64_t)esp32_at + ESP_APP_DESC_SIZE <= part_size && magic_at(flash, offset + esp32_at)) {
         *found = esp32_at;
         return ESP_OK;
     }
     return ESP_ERR_NOT_FOUND;
 }
 
+static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc,
+                      uint32_t *found)
+{
+    if (!flash || !desc) return ESP_ERR_INVALID_ARG;
+    esp_err_t err = locate(flash, offset, part_size, found);
+    if (err != ESP_OK) return err;
+    uint8_t raw[ESP_APP_DESC_SIZE];
+    if (fk_flash_read(flash, offset + *found, raw, sizeof raw) != ESP_OK) return ESP_ERR_NOT_FOUND;
+    fk_app_desc_decode(raw, desc);
+    return ESP_OK;
+}
+
 esp_err_t fk_app_desc_find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc)
 {
     uint32_t at;
     return find(flash, offset, part_size, desc, &at);
+}
+
+esp_err_t fk_app_desc_secure_version(fk_flash_t *flash, uint32_t offset, uint32_t part_size, uint32_t *secure_version)
+{
+    if (!flash || !secure_version) return ESP_ERR_INVALID_ARG;
+    uint32_t at;
+    esp_err_t err = locate(flash, offset, part_size, &at);
+    uint8_t v[4];
+    if (err == ESP_OK && fk_flash_read(flash, offset + at + 4, v, sizeof v) != ESP_OK) err = ESP_ERR_NOT_FOUND;
+    if (err == ESP_OK) *secure_version = fk_le32(v);
+    return err;
 }
 
 esp_err_t fk_app_desc_find_mem(const uint8_t *buf, size_t len, esp_app_desc_t *desc, uint32_t *desc_offs)

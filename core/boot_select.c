@@ -297,8 +297,8 @@ esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts
         }
     }
     if (opts->copy_app && r->sel.index == 1 && r->layout.ota[0] && r->layout.ota[1] && r->layout.otadata) {
-        char why[64];
-        if (check(ctx, r->layout.ota[1], why, sizeof why) == ESP_OK) {
+        /* r->note holds the check's reason until it gets the copy's note. */
+        if (check(ctx, r->layout.ota[1], r->note, sizeof r->note) == ESP_OK) {
             err = copy_slot1(flash, &r->layout);
             if (err != ESP_OK) return err;
             r->copied = true;
@@ -309,7 +309,9 @@ esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts
         }
     }
     bool anti = r->rollback && fk_ota_config()->anti_rollback;
-    int order[FK_BOOT_MAX_TRIES];
+    /* The order lives in the result, not on the stack: the image checks below
+     * run deep, and the ESP8266's stack is small. */
+    int *order = r->order;
     int n = fk_boot_try_order(&r->layout, r->sel.index, order);
     for (int i = 0; i < n; i++) {
         const esp_partition_t *p = fk_boot_index_partition(&r->layout, order[i]);

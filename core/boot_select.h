@@ -76,6 +76,7 @@ typedef struct {
     bool initial;         /* nothing usable in otadata and no factory: the first boot */
     bool initial_written; /* ... and sector 0 now names the booted slot, VALID */
     uint32_t efuse_before, efuse_after; /* anti-rollback counter around the boot */
+    int order[FK_BOOT_MAX_TRIES]; /* the fallback order tried (ntries of them used) */
 } fk_boot_result_t;
 
 /* Bootloader build options and the GPIOs held at reset (spec ota.md §5, §7). */

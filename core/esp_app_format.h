@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "esp_err.h"
+#include "fk_flash.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,9 +44,12 @@ void fk_app_desc_decode(const uint8_t raw[ESP_APP_DESC_SIZE], esp_app_desc_t *de
  * with CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK compiles it in; the checksum and
  * an appended SHA-256 are brought up to date. ESP_ERR_NOT_FOUND without a
  * descriptor, ESP_ERR_IMAGE_INVALID for an image that does not verify. */
-#include <stddef.h>
-#include "esp_err.h"
 esp_err_t fk_app_desc_set_secure_version(uint8_t *img, size_t len, uint32_t secure_version);
+
+/* secure_version of the image at flash `offset` (a partition of part_size
+ * bytes), read where the image has its descriptor without reading all of it
+ * (small stack: the bootloader asks this of every candidate). */
+esp_err_t fk_app_desc_secure_version(fk_flash_t *flash, uint32_t offset, uint32_t part_size, uint32_t *secure_version);
 
 #ifdef __cplusplus
 }

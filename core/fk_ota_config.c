@@ -69,9 +69,5 @@ esp_err_t fk_ota_image_secure_version(const esp_partition_t *p, uint32_t *v)
 {
     if (cfg.secure_version) return cfg.secure_version(cfg.ctx, p, v);
     if (!p || !p->flash || !v) return ESP_ERR_INVALID_ARG;
-    esp_app_desc_t d;
-    esp_err_t err = fk_app_desc_find(p->flash, p->address, p->size, &d);
-    if (err != ESP_OK) return err;
-    *v = d.secure_version;
-    return ESP_OK;
+    return fk_app_desc_secure_version(p->flash, p->address, p->size, v);
 }
