@@ -45,6 +45,7 @@ lx106:
 
 demo: deps build
 	@scripts/demo.sh $(BUILD)
+	@scripts/demo-secure.sh $(BUILD)
 
 bench: build
 	@scripts/bench.sh $(BUILD)
