@@ -78,6 +78,7 @@ printf 'k,s\n300,a\n' >v.csv
 refuse "values: u8 out of range (device fails, no files)" 1 "v.csv:2: device 1 (id 1): key 'k': value '300' is out of range for u8" mg conf.csv v.csv --quiet
 printf 'k,s\n1,a,b\n' >v.csv
 refuse "values: a field too many" 1 "v.csv:2: device 1 (id 1): 3 fields but the header has 2" mg conf.csv v.csv --quiet
+refuse "config /dev/zero: an endless input is refused, not read into memory" 2 "/dev/zero: more than 64 MiB: not an input flashkit reads" mg /dev/zero vals.csv
 refuse "missing config file" 2 "nope.csv: No such file or directory" mg nope.csv vals.csv
 refuse "--fileid not a column" 2 "vals.csv:1: --fileid 'nope' is not a column of the header" mg conf.csv vals.csv --fileid nope
 refuse "--jobs 0" 2 "mfg gen: --jobs '0': expected 1..256" mg conf.csv vals.csv --jobs 0

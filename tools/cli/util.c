@@ -40,6 +40,16 @@ int fk_read_file(const char *path, uint8_t **data, size_t *len)
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (n < cap) break;
+        /* No input of flashkit is this large (a 16 MB flash, 100,000 devices'
+         * CSV); /dev/zero or a runaway pipe named as input must not eat the
+         * memory. */
+        if (cap >= FK_READ_FILE_MAX) {
+            if (f != stdin) fclose(f);
+            free(buf);
+            fk_err("%s: more than %u MiB: not an input flashkit reads (a device or an endless stream?)", path,
+                   (unsigned)(FK_READ_FILE_MAX >> 20));
+            return -1;
+        }
         cap *= 2;
         uint8_t *nb = realloc(buf, cap + 1);
         if (!nb) {

@@ -13,7 +13,9 @@ void fk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reads a whole file ("-" = stdin) into a malloc'd buffer (NUL-terminated
- * for convenience; *len excludes the NUL). Prints the error and returns -1. */
+ * for convenience; *len excludes the NUL). Prints the error and returns -1,
+ * also for more than FK_READ_FILE_MAX bytes (e.g. /dev/zero). */
+#define FK_READ_FILE_MAX ((size_t)64 << 20)
 int fk_read_file(const char *path, uint8_t **data, size_t *len);
 
 /* Writes data to path via a temporary file in the same folder and rename(),
