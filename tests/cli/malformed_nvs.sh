@@ -69,6 +69,7 @@ row 'k,bogus,u8,1\n';          refuse "unknown type" 1 "in.csv:3: field 'type': 
 row 'abcdefghijklmnop,data,u8,1\n'; refuse "key of 16 bytes" 1 "'abcdefghijklmnop' is 16 bytes long" gen
 row ',data,u8,1\n';            refuse "empty key" 1 "in.csv:3: field 'key': empty key" gen
 row 'k,file,binary,nofile.bin\n'; refuse "file row naming a missing file" 1 "file 'nofile.bin': No such file or directory" gen
+row 'k,file,binary,/dev/zero\n';  refuse "file row naming an endless input" 1 "file '/dev/zero': File too large" gen
 printf 'key,type,encoding,value\nk,data,u8,1\n' >in.csv
 refuse "data before any namespace" 1 "in.csv:2: key 'k' comes before any namespace row" gen
 printf 'k,data,u8,1\n' >in.csv;              refuse "no header" 1 "in.csv:1: header has no 'key' column" gen

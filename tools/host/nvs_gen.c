@@ -198,6 +198,14 @@ static int read_whole(const char *path, uint8_t **data, size_t *len)
     }
     for (;;) {
         if (n == cap) {
+            /* An endless input (/dev/zero named in a file row) would otherwise
+             * grow until the kernel kills the process; no NVS value is near. */
+            if (cap >= ((size_t)64 << 20)) {
+                free(buf);
+                close(fd);
+                errno = EFBIG;
+                return -1;
+            }
             uint8_t *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
