@@ -274,5 +274,16 @@ int fk_part_parse_csv_text(const char *text, size_t len, const fk_part_opts_t *o
         memset(out, 0, sizeof *out);
         return -1;
     }
-    return fk_part_parse_csv(text, o, out, err, errlen);
+    /* The parser reads to a NUL; text need not hold one at len. */
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        memset(out, 0, sizeof *out);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(copy, text, len);
+    copy[len] = 0;
+    int rc = fk_part_parse_csv(copy, o, out, err, errlen);
+    free(copy);
+    return rc;
 }
