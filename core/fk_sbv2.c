@@ -33,7 +33,7 @@ const fk_sbv2_layout_t *fk_sbv2_layout(fk_sbv2_scheme_t scheme)
 
 const char *fk_sbv2_scheme_name(fk_sbv2_scheme_t scheme)
 {
-    if (scheme < FK_SBV2_NONE || scheme > FK_SBV2_ECDSA384) return "unknown";
+    if ((unsigned)scheme > (unsigned)FK_SBV2_ECDSA384) return "unknown"; /* also a negative value */
     return scheme_names[scheme];
 }
 
