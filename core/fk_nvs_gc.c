@@ -75,9 +75,9 @@ esp_err_t fk_nvs_copy_live_items(fk_nvs_part_t *p, uint16_t dst, uint16_t src)
 {
     fk_nvs_page_t *pg = &p->pg[src];
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
-        if (pg->tag[i] == FK_NVS_TAG_NONE || nvs_bitmap_get(pg->bitmap, i) != NVS_ENTRY_WRITTEN)
+        if (pg->tag[i] == FK_NVS_TAG_NONE || fk_nvs_bitmap_get(pg->bitmap, i) != NVS_ENTRY_WRITTEN)
             continue;
-        nvs_entry_t e;
+        fk_nvs_entry_t e;
         esp_err_t err = fk_nvs_read_entry(p, src, i, &e);
         if (err == ESP_OK) err = fk_nvs_page_copy_item(p, dst, src, i, fk_nvs_item_span(&e), pg->tag[i]);
         if (err != ESP_OK) return err;

@@ -6,7 +6,7 @@
 
 #define BLOB_FIRST_CHUNK_MIN (NVS_V2_MAX_VARLEN / 10) /* spec 9.4 */
 
-#define varlen_size nvs_varlen_size
+#define varlen_size fk_nvs_varlen_size
 
 #define items_end fk_nvs_items_end
 
@@ -33,10 +33,10 @@ esp_err_t fk_nvs_find(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *ke
             if (!hit) break;
             i = (unsigned)(hit - t);
             if (skip && skip->page == page && skip->idx == i) continue;
-            nvs_entry_t e;
+            fk_nvs_entry_t e;
             esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
             if (err != ESP_OK) return err;
-            if (e.crc != nvs_entry_crc(&e)) {
+            if (e.crc != fk_nvs_entry_crc(&e)) {
                 /* Flash changed under us: drop the item, as ESP-IDF does. */
                 err = fk_nvs_page_erase_item(p, page, i, 1);
                 if (err != ESP_OK) return err;
@@ -63,10 +63,10 @@ esp_err_t fk_nvs_erase_loc(fk_nvs_part_t *p, const fk_nvs_loc_t *loc)
 /* Writes an item on the current page, or on a new one if it does not fit or
  * if Espressif's runtime would take it for another live item there (issue
  * 12, docs/nvs-engine.md): a page per try, as many tries as pages. */
-static esp_err_t write_anywhere(fk_nvs_part_t *p, const nvs_entry_t *hdr, const void *data,
+static esp_err_t write_anywhere(fk_nvs_part_t *p, const fk_nvs_entry_t *hdr, const void *data,
                                 uint32_t size, fk_nvs_loc_t *where)
 {
-    unsigned k = nvs_type_is_varlen(hdr->type) ? nvs_varlen_span(size) : 1;
+    unsigned k = fk_nvs_type_is_varlen(hdr->type) ? fk_nvs_varlen_span(size) : 1;
     esp_err_t err = ESP_OK;
     for (unsigned tries = 0;; tries++) {
         bool clash = false;
@@ -130,7 +130,7 @@ static esp_err_t erase_whole(fk_nvs_part_t *p, const fk_nvs_loc_t *l)
 {
     esp_err_t err = fk_nvs_erase_loc(p, l);
     if (err != ESP_OK || l->e.type != NVS_ITEM_BLOB_IDX) return err;
-    return erase_blob_chunks(p, l->e.ns, l->e.key, nvs_blob_idx_start(&l->e), nvs_blob_idx_count(&l->e));
+    return erase_blob_chunks(p, l->e.ns, l->e.key, fk_nvs_blob_idx_start(&l->e), fk_nvs_blob_idx_count(&l->e));
 }
 
 /* After writing the new copy: erase the old one, finding it again if a
@@ -155,15 +155,15 @@ esp_err_t fk_nvs_store_item(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const ch
                          const void *data, uint32_t size)
 {
     if (p->read_only) return ESP_ERR_NVS_READ_ONLY;
-    bool var = nvs_type_is_varlen(type);
+    bool var = fk_nvs_type_is_varlen(type);
     uint32_t max = p->version == NVS_VERSION_V1 || type == NVS_ITEM_BLOB ? NVS_V1_MAX_VARLEN
                                                                          : NVS_V2_MAX_VARLEN;
     if (var && size > max) return ESP_ERR_NVS_VALUE_TOO_LONG;
-    nvs_entry_t e;
-    nvs_entry_init(&e, ns, type, var ? (uint8_t)nvs_varlen_span(size) : 1, NVS_CHUNK_ANY, key);
-    if (var) nvs_entry_set_varlen(&e, (uint16_t)size, fk_crc32_le(0xFFFFFFFFu, data, size));
+    fk_nvs_entry_t e;
+    fk_nvs_entry_init(&e, ns, type, var ? (uint8_t)fk_nvs_varlen_span(size) : 1, NVS_CHUNK_ANY, key);
+    if (var) fk_nvs_entry_set_varlen(&e, (uint16_t)size, fk_crc32_le(0xFFFFFFFFu, data, size));
     else memcpy(e.data, data, size);
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
 
     fk_nvs_loc_t old;
     esp_err_t err = fk_nvs_find(p, ns, NVS_ITEM_ANY, key, NVS_CHUNK_ANY, NULL, &old);
@@ -189,7 +189,7 @@ esp_err_t fk_nvs_store_blob(fk_nvs_part_t *p, uint8_t ns, const char *key, const
 {
     if (p->read_only) return ESP_ERR_NVS_READ_ONLY;
     if (p->version == NVS_VERSION_V1) return fk_nvs_store_item(p, ns, NVS_ITEM_BLOB, key, data, size);
-    if (size > nvs_blob_max_bytes(p->npages)) return ESP_ERR_NVS_VALUE_TOO_LONG;
+    if (size > fk_nvs_blob_max_bytes(p->npages)) return ESP_ERR_NVS_VALUE_TOO_LONG;
 
     fk_nvs_loc_t old;
     esp_err_t err = fk_nvs_find(p, ns, NVS_ITEM_ANY, key, NVS_CHUNK_ANY, NULL, &old);
@@ -201,7 +201,7 @@ esp_err_t fk_nvs_store_blob(fk_nvs_part_t *p, uint8_t ns, const char *key, const
         err = blob_equal(p, &old, data, size, &eq);
         if (err != ESP_OK) return err;
         if (eq) return ESP_OK;
-        start = (uint8_t)(nvs_blob_idx_start(&old.e) ^ NVS_BLOB_START_FLIP);
+        start = (uint8_t)(fk_nvs_blob_idx_start(&old.e) ^ NVS_BLOB_START_FLIP);
     }
     uint32_t gc_before = p->gc_count;
 
@@ -220,8 +220,8 @@ esp_err_t fk_nvs_store_blob(fk_nvs_part_t *p, uint8_t ns, const char *key, const
     for (;;) {
         uint32_t chunk = size - off < tail ? size - off : tail;
         bool room = fk_nvs_page_tail_entries(&p->pg[p->cur]) >= 1;
-        nvs_entry_t e;
-        nvs_entry_init(&e, ns, NVS_ITEM_BLOB_DATA, (uint8_t)nvs_varlen_span(chunk),
+        fk_nvs_entry_t e;
+        fk_nvs_entry_init(&e, ns, NVS_ITEM_BLOB_DATA, (uint8_t)fk_nvs_varlen_span(chunk),
                        (uint8_t)(start + n), key);
         if (room) {
             /* A chunk the runtime would take for another item goes to the next page. */
@@ -236,8 +236,8 @@ esp_err_t fk_nvs_store_blob(fk_nvs_part_t *p, uint8_t ns, const char *key, const
                 err = ESP_ERR_NVS_VALUE_TOO_LONG;
                 break;
             }
-            nvs_entry_set_varlen(&e, (uint16_t)chunk, fk_crc32_le(0xFFFFFFFFu, src + off, chunk));
-            nvs_entry_seal(&e);
+            fk_nvs_entry_set_varlen(&e, (uint16_t)chunk, fk_crc32_le(0xFFFFFFFFu, src + off, chunk));
+            fk_nvs_entry_seal(&e);
             err = fk_nvs_page_write_item(p, p->cur, &e, src + off, chunk);
             if (err != ESP_OK) break;
             n++;
@@ -252,12 +252,12 @@ esp_err_t fk_nvs_store_blob(fk_nvs_part_t *p, uint8_t ns, const char *key, const
     }
     fk_nvs_loc_t nl;
     if (err == ESP_OK) {
-        nvs_entry_t ix;
-        nvs_entry_init(&ix, ns, NVS_ITEM_BLOB_IDX, 1, NVS_CHUNK_ANY, key);
+        fk_nvs_entry_t ix;
+        fk_nvs_entry_init(&ix, ns, NVS_ITEM_BLOB_IDX, 1, NVS_CHUNK_ANY, key);
         fk_put_le32(ix.data, size);
         ix.data[4] = (uint8_t)n;
         ix.data[5] = start;
-        nvs_entry_seal(&ix);
+        fk_nvs_entry_seal(&ix);
         err = write_anywhere(p, &ix, NULL, 0, &nl);
     }
     if (err != ESP_OK) {
@@ -294,10 +294,10 @@ static esp_err_t blob_equal(fk_nvs_part_t *p, const fk_nvs_loc_t *idx, const voi
     *eq = false;
     if (fk_le32(idx->e.data) != size) return ESP_OK;
     uint32_t off = 0;
-    for (unsigned c = 0; c < nvs_blob_idx_count(&idx->e); c++) {
+    for (unsigned c = 0; c < fk_nvs_blob_idx_count(&idx->e); c++) {
         fk_nvs_loc_t l;
         esp_err_t err = fk_nvs_find(p, idx->e.ns, NVS_ITEM_BLOB_DATA, idx->e.key,
-                                 (uint8_t)(nvs_blob_idx_start(&idx->e) + c), NULL, &l);
+                                 (uint8_t)(fk_nvs_blob_idx_start(&idx->e) + c), NULL, &l);
         if (err == ESP_ERR_NVS_NOT_FOUND) return ESP_OK;
         if (err != ESP_OK) return err;
         uint32_t cs = varlen_size(&l.e);
@@ -321,9 +321,9 @@ static esp_err_t read_blob_v2(fk_nvs_part_t *p, const fk_nvs_loc_t *ix, uint8_t 
     if (*len < size) return ESP_ERR_NVS_INVALID_LENGTH;
     uint32_t off = 0;
     esp_err_t err = ESP_OK;
-    for (unsigned c = 0; c < nvs_blob_idx_count(&ix->e) && err == ESP_OK; c++) {
+    for (unsigned c = 0; c < fk_nvs_blob_idx_count(&ix->e) && err == ESP_OK; c++) {
         fk_nvs_loc_t l;
-        err = fk_nvs_find(p, ix->e.ns, NVS_ITEM_BLOB_DATA, ix->e.key, (uint8_t)(nvs_blob_idx_start(&ix->e) + c),
+        err = fk_nvs_find(p, ix->e.ns, NVS_ITEM_BLOB_DATA, ix->e.key, (uint8_t)(fk_nvs_blob_idx_start(&ix->e) + c),
                        NULL, &l);
         if (err != ESP_OK) break;
         uint32_t got;
@@ -387,7 +387,7 @@ esp_err_t fk_nvs_erase_ns(fk_nvs_part_t *p, uint8_t ns)
             unsigned end = items_end(pg);
             for (unsigned i = 0; i < end; i++) {
                 if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
-                nvs_entry_t e;
+                fk_nvs_entry_t e;
                 esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
                 if (err != ESP_OK) return err;
                 if (e.ns != ns || (e.type == NVS_ITEM_BLOB_DATA) != (pass == 1)) continue;

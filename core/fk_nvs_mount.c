@@ -48,7 +48,7 @@ static esp_err_t drop_interrupted_update(fk_nvs_part_t *p)
     uint16_t newest = p->used[p->nused - 1];
     int li = last_item(&p->pg[newest]);
     if (li < 0) return ESP_OK;
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
     esp_err_t err = fk_nvs_read_entry(p, newest, (unsigned)li, &e);
     if (err != ESP_OK) return err;
     uint8_t tag = p->pg[newest].tag[li];
@@ -58,7 +58,7 @@ static esp_err_t drop_interrupted_update(fk_nvs_part_t *p)
         if (pg->state == PS_FREEING) continue;
         for (unsigned i = 0; i < items_end(pg); i++) {
             if (pg->tag[i] != tag) continue;
-            nvs_entry_t o;
+            fk_nvs_entry_t o;
             err = fk_nvs_read_entry(p, page, i, &o);
             if (err != ESP_OK) return err;
             if (o.chunk == e.chunk && fk_nvs_entry_key_eq(&o, e.ns, e.key))
@@ -102,14 +102,14 @@ static esp_err_t drop_orphan_chunks(fk_nvs_part_t *p)
         if (!pg->chunks) continue;
         for (unsigned i = 0; i < items_end(pg); i++) {
             if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
-            nvs_entry_t e;
+            fk_nvs_entry_t e;
             esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
             if (err != ESP_OK) return err;
             if (e.type != NVS_ITEM_BLOB_DATA) continue;
             fk_nvs_loc_t ix;
             err = fk_nvs_find(p, e.ns, NVS_ITEM_BLOB_IDX, e.key, NVS_CHUNK_ANY, NULL, &ix);
             if (err != ESP_OK && err != ESP_ERR_NVS_NOT_FOUND) return err;
-            bool owned = err == ESP_OK && nvs_blob_idx_owns(&ix.e, &e);
+            bool owned = err == ESP_OK && fk_nvs_blob_idx_owns(&ix.e, &e);
             if (!owned) {
                 err = fk_nvs_page_erase_item(p, page, i, fk_nvs_item_span(&e));
                 if (err != ESP_OK) return err;

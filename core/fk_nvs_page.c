@@ -9,12 +9,12 @@ uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
 {
     /* Only a filter (the key is always compared in full), taken from the v2
      * runtime's own hash so that its collisions (issue 12) share a tag. */
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
     memset(&e, 0, sizeof e);
     e.ns = ns;
     e.chunk = chunk;
     for (unsigned i = 0; i < NVS_KEY_MAX && key[i]; i++) e.key[i] = key[i];
-    return (uint8_t)(nvs_hash24_v2(&e) % 255u);
+    return (uint8_t)(fk_nvs_hash24_v2(&e) % 255u);
 }
 
 uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page)
@@ -27,7 +27,7 @@ static uint32_t entry_addr(const fk_nvs_part_t *p, uint16_t page, unsigned idx)
     return fk_nvs_page_addr(p, page) + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE;
 }
 
-esp_err_t fk_nvs_read_entry(fk_nvs_part_t *p, uint16_t page, unsigned idx, nvs_entry_t *e)
+esp_err_t fk_nvs_read_entry(fk_nvs_part_t *p, uint16_t page, unsigned idx, fk_nvs_entry_t *e)
 {
     return fk_flash_read(p->flash, entry_addr(p, page, idx), e, sizeof *e);
 }
@@ -39,7 +39,7 @@ esp_err_t fk_nvs_page_set_state(fk_nvs_part_t *p, uint16_t page, uint32_t state)
     return fk_flash_write(p->flash, fk_nvs_page_addr(p, page), w, 4);
 }
 
-bool fk_nvs_entry_key_eq(const nvs_entry_t *e, uint8_t ns, const char *key)
+bool fk_nvs_entry_key_eq(const fk_nvs_entry_t *e, uint8_t ns, const char *key)
 {
     return e->ns == ns && strncmp(e->key, key, NVS_KEY_MAX) == 0;
 }
@@ -61,8 +61,8 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
          * stop at 10, WRITTEN. Go through 01 (which load erases) instead. */
         bool two_step = false;
         for (unsigned i = from; i < from + n; i++)
-            if (nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_EMPTY) {
-                nvs_bitmap_set(pg->bitmap, i, NVS_ENTRY_ILLEGAL);
+            if (fk_nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_EMPTY) {
+                fk_nvs_bitmap_set(pg->bitmap, i, NVS_ENTRY_ILLEGAL);
                 two_step = true;
             }
         if (two_step && !p->read_only) {
@@ -76,10 +76,10 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
         }
     }
     for (unsigned i = from; i < from + n; i++) {
-        unsigned old = nvs_bitmap_get(pg->bitmap, i);
+        unsigned old = fk_nvs_bitmap_get(pg->bitmap, i);
         if (old == st) continue;
         count_transition(pg, old == NVS_ENTRY_ILLEGAL ? NVS_ENTRY_EMPTY : old, st);
-        nvs_bitmap_set(pg->bitmap, i, st);
+        fk_nvs_bitmap_set(pg->bitmap, i, st);
     }
     if (p->read_only) return ESP_OK;
     /* Words in the order that keeps a torn update safe: marking WRITTEN goes
@@ -111,7 +111,7 @@ static esp_err_t write_header_if_pending(fk_nvs_part_t *p, uint16_t page, uint32
     fk_nvs_page_t *pg = &p->pg[page];
     if (pg->state != PS_PENDING) return ESP_OK;
     uint8_t hdr[32];
-    nvs_header_build(hdr, state, pg->seq, p->version);
+    fk_nvs_header_build(hdr, state, pg->seq, p->version);
     pg->version = p->version;
     pg->state = state == NVS_PAGE_FULL ? PS_FULL : PS_ACTIVE;
     return fk_flash_write(p->flash, fk_nvs_page_addr(p, page), hdr, sizeof hdr);
@@ -128,19 +128,19 @@ esp_err_t fk_nvs_page_mark_full(fk_nvs_part_t *p, uint16_t page)
 
 /* The v1 runtime's hash has no tag of its own: a bit per low 9 bits of it,
  * for the items put on one page (v1 partitions only). */
-static void hfilter_add(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *e)
+static void hfilter_add(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *e)
 {
     if (p->hfilter_page != page) return;
-    uint32_t a = nvs_hash24_v1(e) & 511u;
+    uint32_t a = fk_nvs_hash24_v1(e) & 511u;
     p->hfilter[a / 8] |= (uint8_t)(1u << (a % 8));
 }
 
-esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr, bool *clash)
+esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr, bool *clash)
 {
     fk_nvs_page_t *pg = &p->pg[page];
     bool v1 = p->version == NVS_VERSION_V1 && hdr->chunk == NVS_CHUNK_ANY;
     bool rebuild = v1 && p->hfilter_page != page;
-    uint32_t h1 = nvs_hash24_v1(hdr) & 511u;
+    uint32_t h1 = fk_nvs_hash24_v1(hdr) & 511u;
     /* v2 hash: equal hashes share a tag, so only those entries are read. The
      * v1 hash: every live item, when the filter cannot rule it out. */
     bool scan_all = rebuild || (v1 && (p->hfilter[h1 / 8] >> (h1 % 8) & 1));
@@ -153,14 +153,14 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const nvs_entry_
     unsigned end = fk_nvs_items_end(pg);
     for (unsigned i = 0; i < end; i++) {
         if (pg->tag[i] == FK_NVS_TAG_NONE || (!scan_all && pg->tag[i] != tag)) continue;
-        nvs_entry_t o;
+        fk_nvs_entry_t o;
         esp_err_t err = fk_nvs_read_entry(p, page, i, &o);
         if (err != ESP_OK) {
             p->hfilter_page = FK_NVS_NO_PAGE;
             return err;
         }
         hfilter_add(p, page, &o);
-        if (nvs_hash_collide(&o, hdr, v1)) {
+        if (fk_nvs_hash_collide(&o, hdr, v1)) {
             *clash = true;
             if (!rebuild) return ESP_OK;
         }
@@ -168,11 +168,11 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const nvs_entry_
     return ESP_OK;
 }
 
-esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr,
+esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr,
                               const void *data, uint32_t size)
 {
     fk_nvs_page_t *pg = &p->pg[page];
-    unsigned k = nvs_type_is_varlen(hdr->type) ? nvs_varlen_span(size) : 1;
+    unsigned k = fk_nvs_type_is_varlen(hdr->type) ? fk_nvs_varlen_span(size) : 1;
     if (fk_nvs_page_tail_entries(pg) < k) return ESP_ERR_NVS_PAGE_FULL;
     esp_err_t err = write_header_if_pending(p, page, NVS_PAGE_ACTIVE);
     if (err != ESP_OK) return err;
@@ -217,7 +217,7 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
         unsigned n = span - done > 4 ? 4 : span - done;
         err = fk_flash_read(p->flash, entry_addr(p, src, idx + done), buf, n * NVS_ENTRY_SIZE);
         if (err == ESP_OK && done == 0) {
-            nvs_entry_t e;
+            fk_nvs_entry_t e;
             memcpy(&e, buf, sizeof e);
             hfilter_add(p, dst, &e);
         }
@@ -234,12 +234,12 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
 /* Erases an earlier item on this page with the same namespace, key and chunk
  * (an update writes the new copy before erasing the old one). */
 static esp_err_t drop_older_duplicate(fk_nvs_part_t *p, uint16_t page, unsigned idx,
-                                      const nvs_entry_t *e, uint8_t tag)
+                                      const fk_nvs_entry_t *e, uint8_t tag)
 {
     fk_nvs_page_t *pg = &p->pg[page];
     for (unsigned j = 0; j < idx; j++) {
         if (pg->tag[j] != tag) continue;
-        nvs_entry_t o;
+        fk_nvs_entry_t o;
         esp_err_t err = fk_nvs_read_entry(p, page, j, &o);
         if (err != ESP_OK) return err;
         if (o.chunk == e->chunk && fk_nvs_entry_key_eq(&o, e->ns, e->key))
@@ -257,12 +257,12 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
     memset(pg->tag, FK_NVS_TAG_NONE, sizeof pg->tag);
     pg->used = pg->erased = pg->chunks = 0;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
-        unsigned st = nvs_bitmap_get(pg->bitmap, i);
+        unsigned st = fk_nvs_bitmap_get(pg->bitmap, i);
         if (st == NVS_ENTRY_WRITTEN) pg->used++;
         else if (st == NVS_ENTRY_ERASED) pg->erased++;
     }
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
-        if (nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_ILLEGAL) {
+        if (fk_nvs_bitmap_get(pg->bitmap, i) == NVS_ENTRY_ILLEGAL) {
             err = fk_nvs_bitmap_mark(p, page, i, 1, NVS_ENTRY_ERASED);
             if (err != ESP_OK) return err;
         }
@@ -282,7 +282,7 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
             err = fk_nvs_page_erase_item(p, page, it.idx, it.span);
             break;
         case FK_NVS_ENT_ITEM: {
-            const nvs_entry_t *e = &it.e;
+            const fk_nvs_entry_t *e = &it.e;
             uint8_t tag = fk_nvs_tag(e->ns, e->key, e->chunk);
             err = drop_older_duplicate(p, page, it.idx, e, tag);
             pg->tag[it.idx] = tag;

@@ -8,7 +8,7 @@
 #include "esp_err.h"
 #include "fk_flash.h"
 #include "fk_nvs_read.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 #include "nvs.h"
 #include "nvs_fk.h"
 
@@ -66,13 +66,13 @@ typedef struct fk_nvs_part {
 typedef struct {
     uint16_t page;
     uint8_t idx;
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
 } fk_nvs_loc_t;
 
 /* ---- fk_nvs_page.c: one page ---- */
 uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk);
 uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page);
-esp_err_t fk_nvs_read_entry(fk_nvs_part_t *p, uint16_t page, unsigned idx, nvs_entry_t *e);
+esp_err_t fk_nvs_read_entry(fk_nvs_part_t *p, uint16_t page, unsigned idx, fk_nvs_entry_t *e);
 esp_err_t fk_nvs_page_set_state(fk_nvs_part_t *p, uint16_t page, uint32_t state);
 /* Marks entries [from, from+n) with `st` in RAM and on flash (highest word first). */
 esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, unsigned n, unsigned st);
@@ -81,7 +81,7 @@ esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, 
 /* ACTIVE -> FULL (a pending page gets its header written as FULL). */
 esp_err_t fk_nvs_page_mark_full(fk_nvs_part_t *p, uint16_t page);
 /* Appends an item at next_free (writes the page header first if pending). */
-esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr,
+esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr,
                               const void *data, uint32_t size);
 /* Copies raw entries (an item as is) to the end of another page. */
 esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, unsigned idx,
@@ -89,14 +89,14 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
 /* Would writing hdr on `page` leave two live items there that Espressif's
  * runtime takes for one (equal 24-bit hashes, other names)? Its mount erases
  * the older of such a pair on its active page. */
-esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const nvs_entry_t *hdr, bool *clash);
+esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr, bool *clash);
 static inline void fk_nvs_hfilter_forget(fk_nvs_part_t *p, uint16_t page)
 {
     if (p->hfilter_page == page) p->hfilter_page = FK_NVS_NO_PAGE;
 }
 /* Loads a page's entry table (spec 9.2), with in-page recovery when writable. */
 esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page);
-bool fk_nvs_entry_key_eq(const nvs_entry_t *e, uint8_t ns, const char *key);
+bool fk_nvs_entry_key_eq(const fk_nvs_entry_t *e, uint8_t ns, const char *key);
 static inline unsigned fk_nvs_page_tail_entries(const fk_nvs_page_t *pg)
 {
     if (pg->state == PS_PENDING || pg->state == PS_FREE) return NVS_ENTRY_COUNT;

@@ -18,7 +18,7 @@ esp_err_t fk_nvs_read_page_header(fk_flash_t *flash, uint32_t page_addr, fk_nvs_
     out->state_word = fk_le32(hdr);
     out->seq = fk_le32(hdr + 4);
     out->version = hdr[8];
-    out->crc_ok = fk_le32(hdr + 28) == nvs_header_crc(hdr);
+    out->crc_ok = fk_le32(hdr + 28) == fk_nvs_header_crc(hdr);
     if (out->state_word == NVS_PAGE_UNINITIALIZED) {
         /* The whole sector must be erased, or a write was cut there. */
         uint8_t buf[256];
@@ -44,31 +44,31 @@ esp_err_t fk_nvs_read_page_header(fk_flash_t *flash, uint32_t page_addr, fk_nvs_
 
 bool fk_nvs_type_known(uint8_t type)
 {
-    return nvs_type_int_size(type) || nvs_type_is_varlen(type) || type == NVS_ITEM_BLOB_IDX;
+    return fk_nvs_type_int_size(type) || fk_nvs_type_is_varlen(type) || type == NVS_ITEM_BLOB_IDX;
 }
 
-unsigned fk_nvs_item_span(const nvs_entry_t *e)
+unsigned fk_nvs_item_span(const fk_nvs_entry_t *e)
 {
-    if (nvs_type_is_varlen(e->type)) return nvs_varlen_span(nvs_varlen_size(e));
+    if (fk_nvs_type_is_varlen(e->type)) return fk_nvs_varlen_span(fk_nvs_varlen_size(e));
     if (fk_nvs_type_known(e->type)) return 1;
     /* A type this engine does not know: trust the span, as ESP-IDF does. */
     return e->span >= 1 && e->span <= NVS_ENTRY_COUNT ? e->span : 1;
 }
 
-bool fk_nvs_data_crc_ok(const nvs_entry_t *e, const uint8_t *payload)
+bool fk_nvs_data_crc_ok(const fk_nvs_entry_t *e, const uint8_t *payload)
 {
-    return fk_crc32_le(0xFFFFFFFFu, payload, nvs_varlen_size(e)) == nvs_varlen_crc(e);
+    return fk_crc32_le(0xFFFFFFFFu, payload, fk_nvs_varlen_size(e)) == fk_nvs_varlen_crc(e);
 }
 
 /* A header the engine accepts: CRC, a span that fits the page and, for
  * variable-length types, a span field that agrees with the size. */
-static fk_nvs_verdict_t header_verdict(const nvs_entry_t *e, unsigned idx, unsigned *span)
+static fk_nvs_verdict_t header_verdict(const fk_nvs_entry_t *e, unsigned idx, unsigned *span)
 {
     *span = 1;
-    if (nvs_entry_crc(e) != e->crc) return FK_NVS_ENT_BAD_CRC;
+    if (fk_nvs_entry_crc(e) != e->crc) return FK_NVS_ENT_BAD_CRC;
     unsigned s = fk_nvs_item_span(e);
     if (idx + s > NVS_ENTRY_COUNT) return FK_NVS_ENT_BAD_SPAN;
-    if (nvs_type_is_varlen(e->type) && e->span != s) return FK_NVS_ENT_BAD_SPAN;
+    if (fk_nvs_type_is_varlen(e->type) && e->span != s) return FK_NVS_ENT_BAD_SPAN;
     *span = s;
     return FK_NVS_ENT_ITEM;
 }
@@ -76,7 +76,7 @@ static fk_nvs_verdict_t header_verdict(const nvs_entry_t *e, unsigned idx, unsig
 static bool all_in_state(const uint8_t *bm, unsigned from, unsigned n, unsigned st)
 {
     for (unsigned k = 0; k < n; k++)
-        if (nvs_bitmap_get(bm, from + k) != st) return false;
+        if (fk_nvs_bitmap_get(bm, from + k) != st) return false;
     return true;
 }
 
@@ -91,7 +91,7 @@ void fk_nvs_walk_init(fk_nvs_walk_t *w, fk_flash_t *flash, uint32_t page_addr,
     w->tail_done = !active;
     int last = -1;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++)
-        if (nvs_bitmap_get(bitmap, i) != NVS_ENTRY_EMPTY) last = (int)i;
+        if (fk_nvs_bitmap_get(bitmap, i) != NVS_ENTRY_EMPTY) last = (int)i;
     /* An ACTIVE page is written in order: nothing past the last marked entry
      * is an item. FULL and FREEING pages may have holes anywhere. */
     w->i = 0;
@@ -99,7 +99,7 @@ void fk_nvs_walk_init(fk_nvs_walk_t *w, fk_flash_t *flash, uint32_t page_addr,
     w->next_free = w->limit;
 }
 
-static esp_err_t read_entry(fk_nvs_walk_t *w, unsigned idx, nvs_entry_t *e)
+static esp_err_t read_entry(fk_nvs_walk_t *w, unsigned idx, fk_nvs_entry_t *e)
 {
     return fk_flash_read(w->flash, w->page_addr + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE, e,
                          sizeof *e);
@@ -134,14 +134,14 @@ static esp_err_t walk_tail(fk_nvs_walk_t *w, fk_nvs_ent_t *out)
 esp_err_t fk_nvs_walk_next(fk_nvs_walk_t *w, fk_nvs_ent_t *out)
 {
     while (w->i < w->limit) {
-        unsigned i = w->i, st = nvs_bitmap_get(w->bitmap, i);
+        unsigned i = w->i, st = fk_nvs_bitmap_get(w->bitmap, i);
         esp_err_t err;
         if (st == NVS_ENTRY_EMPTY) {
             w->i++;
             if (!w->active) continue;
             /* A hole below a marked entry: blank unless a write was cut
              * before its bitmap update (spec 6). */
-            nvs_entry_t e;
+            fk_nvs_entry_t e;
             err = read_entry(w, i, &e);
             if (err != ESP_OK) return err;
             if (blank((const uint8_t *)&e, sizeof e)) continue;
@@ -161,7 +161,7 @@ esp_err_t fk_nvs_walk_next(fk_nvs_walk_t *w, fk_nvs_ent_t *out)
         out->state = st;
         err = read_entry(w, i, &out->e);
         if (err != ESP_OK) return err;
-        out->crc_ok = nvs_entry_crc(&out->e) == out->e.crc;
+        out->crc_ok = fk_nvs_entry_crc(&out->e) == out->e.crc;
         out->known_type = fk_nvs_type_known(out->e.type);
         unsigned span;
         fk_nvs_verdict_t v = header_verdict(&out->e, i, &span);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "esp_err.h"
 #include "fk_flash.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,7 +60,7 @@ typedef struct {
     fk_nvs_verdict_t verdict;
     bool crc_ok;    /* entry CRC (not for HALF_WRITTEN) */
     bool known_type;
-    nvs_entry_t e;  /* the first entry's bytes */
+    fk_nvs_entry_t e;  /* the first entry's bytes */
 } fk_nvs_ent_t;
 
 /* A walk over one loaded page. bitmap is the caller's copy of the page's 32
@@ -85,10 +85,10 @@ esp_err_t fk_nvs_walk_next(fk_nvs_walk_t *w, fk_nvs_ent_t *out);
 
 /* Entries a valid header spans as the engine counts them: varlen types by
  * their size, known fixed types 1, unknown types their span field. */
-unsigned fk_nvs_item_span(const nvs_entry_t *e);
+unsigned fk_nvs_item_span(const fk_nvs_entry_t *e);
 bool fk_nvs_type_known(uint8_t type);
 /* Data CRC of a variable-length item against its payload (size bytes). */
-bool fk_nvs_data_crc_ok(const nvs_entry_t *e, const uint8_t *payload);
+bool fk_nvs_data_crc_ok(const fk_nvs_entry_t *e, const uint8_t *payload);
 
 #ifdef __cplusplus
 }

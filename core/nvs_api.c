@@ -49,7 +49,7 @@ struct nvs_opaque_iterator_t {
     uint8_t type; /* nvs_type_t filter */
     uint16_t pos; /* index into the used-page list */
     uint8_t idx;
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
 };
 static struct nvs_opaque_iterator_t s_iters[FK_NVS_MAX_ITERATORS];
 
@@ -226,7 +226,7 @@ static esp_err_t set_int(nvs_handle_t handle, const char *key, uint8_t type, uin
     if (err == ESP_OK) err = check_key(key);
     if (err != ESP_OK) return err;
     uint8_t data[8];
-    unsigned n = nvs_type_int_size(type);
+    unsigned n = fk_nvs_type_int_size(type);
     memset(data, 0xFF, sizeof data);
     for (unsigned i = 0; i < n; i++) data[i] = (uint8_t)(v >> (8 * i));
     return fk_nvs_store_item(p, ns, type, key, data, sizeof data);
@@ -244,7 +244,7 @@ static esp_err_t get_int(nvs_handle_t handle, const char *key, uint8_t type, voi
     err = fk_nvs_find(p, ns, type, key, NVS_CHUNK_ANY, NULL, &l);
     if (err != ESP_OK) return err;
     uint64_t v = 0;
-    unsigned n = nvs_type_int_size(type);
+    unsigned n = fk_nvs_type_int_size(type);
     for (unsigned i = 0; i < n; i++) v |= (uint64_t)l.e.data[i] << (8 * i);
     switch (n) { /* little-endian host or not, store through the right width */
     case 1: *(uint8_t *)out = (uint8_t)v; break;
@@ -343,7 +343,7 @@ esp_err_t nvs_erase_all(nvs_handle_t handle)
 /* ---- statistics ---- */
 
 /* Calls fn for each live item header of a partition; stops on non-OK. */
-typedef esp_err_t (*item_fn)(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx);
+typedef esp_err_t (*item_fn)(fk_nvs_part_t *p, const fk_nvs_entry_t *e, void *ctx);
 static esp_err_t for_each_item(fk_nvs_part_t *p, item_fn fn, void *ctx)
 {
     for (unsigned u = 0; u < p->nused; u++) {
@@ -351,7 +351,7 @@ static esp_err_t for_each_item(fk_nvs_part_t *p, item_fn fn, void *ctx)
         const fk_nvs_page_t *pg = &p->pg[page];
         for (unsigned i = 0; i < fk_nvs_items_end(pg); i++) {
             if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
-            nvs_entry_t e;
+            fk_nvs_entry_t e;
             esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
             if (err == ESP_OK) err = fn(p, &e, ctx);
             if (err != ESP_OK) return err;
@@ -360,7 +360,7 @@ static esp_err_t for_each_item(fk_nvs_part_t *p, item_fn fn, void *ctx)
     return ESP_OK;
 }
 
-static esp_err_t count_ns(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx)
+static esp_err_t count_ns(fk_nvs_part_t *p, const fk_nvs_entry_t *e, void *ctx)
 {
     (void)p;
     if (e->ns == 0 && e->type == NVS_ITEM_U8) (*(size_t *)ctx)++;
@@ -392,7 +392,7 @@ typedef struct {
     size_t n;
 } ns_count_t;
 
-static esp_err_t count_in_ns(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx)
+static esp_err_t count_in_ns(fk_nvs_part_t *p, const fk_nvs_entry_t *e, void *ctx)
 {
     (void)p;
     ns_count_t *c = ctx;
@@ -451,14 +451,14 @@ esp_err_t nvs_fk_get_diag(const char *part_name, nvs_fk_diag_t *out, nvs_fk_page
     out->usable_entries = total > taken ? total - taken : 0;
     out->max_item_bytes = fk_nvs_max_item_bytes(p);
     out->max_blob_bytes = p->version == NVS_VERSION_V1 ? NVS_V1_MAX_VARLEN
-                                                       : nvs_blob_max_bytes(p->npages);
+                                                       : fk_nvs_blob_max_bytes(p->npages);
     out->workspace_bytes = (size_t)p->npages * (sizeof(fk_nvs_page_t) + 2 * sizeof(uint16_t));
     return ESP_OK;
 }
 
 /* ---- iterators ---- */
 
-static bool iter_match(fk_nvs_part_t *p, struct nvs_opaque_iterator_t *it, const nvs_entry_t *e)
+static bool iter_match(fk_nvs_part_t *p, struct nvs_opaque_iterator_t *it, const fk_nvs_entry_t *e)
 {
     (void)p;
     if (e->ns == 0 || e->type == NVS_ITEM_BLOB_DATA) return false;
@@ -477,7 +477,7 @@ static bool iter_seek(struct nvs_opaque_iterator_t *it, unsigned pos, unsigned i
         for (; idx < fk_nvs_items_end(pg); idx++) {
             if (pg->tag[idx] == FK_NVS_TAG_NONE) continue;
             if (fk_nvs_read_entry(p, page, idx, &it->e) != ESP_OK) return false;
-            if (it->e.crc != nvs_entry_crc(&it->e) || !iter_match(p, it, &it->e)) continue;
+            if (it->e.crc != fk_nvs_entry_crc(&it->e) || !iter_match(p, it, &it->e)) continue;
             it->pos = (uint16_t)pos;
             it->idx = (uint8_t)idx;
             return true;
@@ -520,7 +520,7 @@ typedef struct {
     char *name;
 } ns_name_t;
 
-static esp_err_t find_ns_name(fk_nvs_part_t *p, const nvs_entry_t *e, void *ctx)
+static esp_err_t find_ns_name(fk_nvs_part_t *p, const fk_nvs_entry_t *e, void *ctx)
 {
     (void)p;
     ns_name_t *q = ctx;
@@ -537,7 +537,7 @@ void nvs_entry_info(nvs_iterator_t iterator, nvs_entry_info_t *out_info)
     if (!out_info) return;
     memset(out_info, 0, sizeof *out_info);
     if (!iterator || !iterator->in_use) return;
-    const nvs_entry_t *e = &iterator->e;
+    const fk_nvs_entry_t *e = &iterator->e;
     memcpy(out_info->key, e->key, NVS_KEY_MAX);
     uint8_t t = e->type == NVS_ITEM_BLOB_IDX || e->type == NVS_ITEM_BLOB ? NVS_TYPE_BLOB : e->type;
     out_info->type = (nvs_type_t)t;

@@ -12,7 +12,7 @@
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 
 static fk_emu_t emu;
 
@@ -51,16 +51,16 @@ static uint8_t *load(const char *rel, size_t *len)
 }
 
 /* Finds WRITTEN items of a type on flash: returns count, fills the last one. */
-static int scan_type(uint32_t size, uint8_t type, nvs_entry_t *last)
+static int scan_type(uint32_t size, uint8_t type, fk_nvs_entry_t *last)
 {
     int n = 0;
     for (uint32_t pg = 0; pg < size; pg += 4096) {
         if (fk_le32(emu.mem + pg) == 0xFFFFFFFFu) continue;
         for (unsigned i = 0; i < 126; i++) {
-            if (nvs_bitmap_get(emu.mem + pg + 32, i) != NVS_ENTRY_WRITTEN) continue;
-            nvs_entry_t e;
+            if (fk_nvs_bitmap_get(emu.mem + pg + 32, i) != NVS_ENTRY_WRITTEN) continue;
+            fk_nvs_entry_t e;
             memcpy(&e, emu.mem + pg + 64 + 32 * i, 32);
-            if (e.type == type && nvs_entry_crc(&e) == e.crc) {
+            if (e.type == type && fk_nvs_entry_crc(&e) == e.crc) {
                 n++;
                 if (last) *last = e;
             }
@@ -171,7 +171,7 @@ static void test_bytes_match_generator(const char *vec, uint8_t version)
 
 static int blob_idx_start(uint32_t size)
 {
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
     if (scan_type(size, NVS_ITEM_BLOB_IDX, &e) != 1) return -1;
     return e.data[5];
 }
@@ -237,9 +237,9 @@ static void test_v2_blobs(void)
     CHECK(used0 > 100);
     for (uint32_t pg = 0; pg < 0x6000; pg += 4096)
         for (unsigned i = 0; i < 126; i++) {
-            nvs_entry_t e;
+            fk_nvs_entry_t e;
             memcpy(&e, emu.mem + pg + 64 + 32 * i, 32);
-            if (e.type == NVS_ITEM_BLOB_IDX && nvs_bitmap_get(emu.mem + pg + 32, i) == NVS_ENTRY_WRITTEN)
+            if (e.type == NVS_ITEM_BLOB_IDX && fk_nvs_bitmap_get(emu.mem + pg + 32, i) == NVS_ENTRY_WRITTEN)
                 emu.mem[pg + 32 + i / 4] &= (uint8_t)~(3u << (2 * (i % 4))); /* as a cut would */
         }
     CHECK_EQ(nvs_flash_deinit_partition("t"), ESP_OK);
@@ -314,7 +314,7 @@ static void test_space_and_stats(void)
 static void put_header(uint32_t page, uint32_t state, uint32_t seq, uint8_t version)
 {
     uint8_t hdr[32];
-    nvs_header_build(hdr, state, seq, version);
+    fk_nvs_header_build(hdr, state, seq, version);
     fk_emu_load(&emu, page * 4096, hdr, 32);
 }
 
@@ -380,20 +380,20 @@ static void test_orphan_chunk_moved_by_recovery(void)
     fresh(0x4000);
     uint8_t page[4096];
     memset(page, 0xFF, sizeof page);
-    nvs_header_build(page, NVS_PAGE_FREEING, 5, NVS_VERSION_V2);
-    nvs_entry_t e;
-    nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "app");
+    fk_nvs_header_build(page, NVS_PAGE_FREEING, 5, NVS_VERSION_V2);
+    fk_nvs_entry_t e;
+    fk_nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "app");
     e.data[0] = 1;
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
     memcpy(page + 64, &e, 32);
     uint8_t data[40];
     memset(data, 0x5A, sizeof data);
-    nvs_entry_init(&e, 1, NVS_ITEM_BLOB_DATA, 3, 0x00, "b");
-    nvs_entry_set_varlen(&e, sizeof data, fk_crc32_le(0xFFFFFFFFu, data, sizeof data));
-    nvs_entry_seal(&e);
+    fk_nvs_entry_init(&e, 1, NVS_ITEM_BLOB_DATA, 3, 0x00, "b");
+    fk_nvs_entry_set_varlen(&e, sizeof data, fk_crc32_le(0xFFFFFFFFu, data, sizeof data));
+    fk_nvs_entry_seal(&e);
     memcpy(page + 96, &e, 32);
     memcpy(page + 128, data, sizeof data);
-    for (unsigned i = 0; i < 4; i++) nvs_bitmap_set(page + 32, i, NVS_ENTRY_WRITTEN);
+    for (unsigned i = 0; i < 4; i++) fk_nvs_bitmap_set(page + 32, i, NVS_ENTRY_WRITTEN);
     fk_emu_load(&emu, 0, page, sizeof page);
     put_header(1, NVS_PAGE_ACTIVE, 6, NVS_VERSION_V2); /* the copy target, cut early */
     CHECK_EQ(mount(0x4000, 2), ESP_OK);
@@ -476,34 +476,34 @@ static void test_idf_key_with_two_types(void)
 {
     fresh(0x4000);
     uint8_t page[4096];
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
     memset(page, 0xFF, sizeof page);
-    nvs_header_build(page, NVS_PAGE_FULL, 0, NVS_VERSION_V2);
-    nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "app");
+    fk_nvs_header_build(page, NVS_PAGE_FULL, 0, NVS_VERSION_V2);
+    fk_nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "app");
     e.data[0] = 1;
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
     memcpy(page + 64, &e, 32);
-    nvs_entry_init(&e, 1, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "k");
+    fk_nvs_entry_init(&e, 1, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "k");
     e.data[0] = 9;
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
     memcpy(page + 96, &e, 32);
-    nvs_bitmap_set(page + 32, 0, NVS_ENTRY_WRITTEN);
-    nvs_bitmap_set(page + 32, 1, NVS_ENTRY_WRITTEN);
+    fk_nvs_bitmap_set(page + 32, 0, NVS_ENTRY_WRITTEN);
+    fk_nvs_bitmap_set(page + 32, 1, NVS_ENTRY_WRITTEN);
     fk_emu_load(&emu, 0, page, sizeof page);
     memset(page, 0xFF, sizeof page);
-    nvs_header_build(page, NVS_PAGE_ACTIVE, 1, NVS_VERSION_V2);
-    nvs_entry_init(&e, 1, NVS_ITEM_SZ, 2, NVS_CHUNK_ANY, "k");
-    nvs_entry_set_varlen(&e, 3, fk_crc32_le(0xFFFFFFFFu, "hi", 3));
-    nvs_entry_seal(&e);
+    fk_nvs_header_build(page, NVS_PAGE_ACTIVE, 1, NVS_VERSION_V2);
+    fk_nvs_entry_init(&e, 1, NVS_ITEM_SZ, 2, NVS_CHUNK_ANY, "k");
+    fk_nvs_entry_set_varlen(&e, 3, fk_crc32_le(0xFFFFFFFFu, "hi", 3));
+    fk_nvs_entry_seal(&e);
     memcpy(page + 64, &e, 32);
     memcpy(page + 96, "hi", 3);
     /* Not the newest item: that one is taken as an update cut before the
      * old copy was erased (spec 9.3), and supersedes older copies. */
-    nvs_entry_init(&e, 1, NVS_ITEM_U32, 1, NVS_CHUNK_ANY, "other");
+    fk_nvs_entry_init(&e, 1, NVS_ITEM_U32, 1, NVS_CHUNK_ANY, "other");
     memset(e.data, 0, 4);
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
     memcpy(page + 128, &e, 32);
-    for (unsigned i = 0; i < 3; i++) nvs_bitmap_set(page + 32, i, NVS_ENTRY_WRITTEN);
+    for (unsigned i = 0; i < 3; i++) fk_nvs_bitmap_set(page + 32, i, NVS_ENTRY_WRITTEN);
     fk_emu_load(&emu, 4096, page, sizeof page);
     CHECK_EQ(mount(0x4000, 0), ESP_OK);
     nvs_handle_t h = open_rw("app");
@@ -556,11 +556,11 @@ static void test_header_marked_alone(void)
                 /* entries whose state changed between cut k-1 and cut k */
                 int hdr = 0, data = 0;
                 for (unsigned i = 0; i < 126; i++) {
-                    unsigned a = nvs_bitmap_get(prev + 32, i), b = nvs_bitmap_get(emu.mem + 32, i);
+                    unsigned a = fk_nvs_bitmap_get(prev + 32, i), b = fk_nvs_bitmap_get(emu.mem + 32, i);
                     if (a == b) continue;
-                    nvs_entry_t e;
+                    fk_nvs_entry_t e;
                     memcpy(&e, emu.mem + 64 + 32 * i, 32);
-                    if (nvs_entry_crc(&e) == e.crc && e.key[0] == 'b') hdr++;
+                    if (fk_nvs_entry_crc(&e) == e.crc && e.key[0] == 'b') hdr++;
                     else data++;
                 }
                 CHECK(!(hdr && data));

@@ -6,7 +6,7 @@
  * garbage collection no write marks an item header and data entries
  * together. Runs from an empty partition and from an SDK 3.4 image (all
  * pages ACTIVE), v1 and v2. */
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 #include "test_nvs_model.h"
 
 static int popcount32(uint32_t x)
@@ -40,16 +40,16 @@ static int check_write(const uint8_t *a, const uint8_t *b, uint32_t size, const 
         }
         int hdr = 0, data = 0;
         for (unsigned i = 0; i < 126; i++) {
-            unsigned x = nvs_bitmap_get(pa + 32, i), y = nvs_bitmap_get(pb + 32, i);
+            unsigned x = fk_nvs_bitmap_get(pa + 32, i), y = fk_nvs_bitmap_get(pb + 32, i);
             if (x == y) continue;
             if (x == 3 && y == 0) {
                 fprintf(stderr, "%s: page %u entry %u EMPTY -> ERASED in one write\n", ctx, pg / 4096, i);
                 bad++;
             }
             if (y == NVS_ENTRY_WRITTEN) {
-                nvs_entry_t e;
+                fk_nvs_entry_t e;
                 memcpy(&e, pb + 64 + 32 * i, 32);
-                if (nvs_entry_crc(&e) == e.crc && nvs_type_is_varlen(e.type)) hdr++;
+                if (fk_nvs_entry_crc(&e) == e.crc && fk_nvs_type_is_varlen(e.type)) hdr++;
                 else if (i > 0) data++;
             }
         }

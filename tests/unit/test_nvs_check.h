@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fk_crc32.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 
 typedef struct {
     uint8_t ns, chunk;
@@ -45,7 +45,7 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
         uint32_t state = fk_le32(p);
         bool corrupt = state == NVS_PAGE_UNINITIALIZED ? !chk_blank(p, 4096)
                        : (state != NVS_PAGE_ACTIVE && state != NVS_PAGE_FULL) ||
-                             fk_le32(p + 28) != nvs_header_crc(p);
+                             fk_le32(p + 28) != fk_nvs_header_crc(p);
         if (corrupt && allow_corrupt) continue;
         if (state == NVS_PAGE_UNINITIALIZED) {
             if (!chk_blank(p, 4096)) bad += chk_fail("empty page not blank", pg, -1, ctx);
@@ -53,13 +53,13 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
         }
         if (state != NVS_PAGE_ACTIVE && state != NVS_PAGE_FULL)
             bad += chk_fail("page state not ACTIVE or FULL at rest", pg, -1, ctx);
-        if (fk_le32(p + 28) != nvs_header_crc(p)) bad += chk_fail("header CRC", pg, -1, ctx);
+        if (fk_le32(p + 28) != fk_nvs_header_crc(p)) bad += chk_fail("header CRC", pg, -1, ctx);
         if (p[8] != version) bad += chk_fail("page version byte", pg, -1, ctx);
         if (!chk_blank(p + 9, 19)) bad += chk_fail("header reserved bytes", pg, -1, ctx);
         const uint8_t *bm = p + 32;
         if ((bm[31] & 0xF0) != 0xF0) bad += chk_fail("bitmap bits of entries 126/127", pg, -1, ctx);
         for (unsigned i = 0; i < 126;) {
-            unsigned st = nvs_bitmap_get(bm, i);
+            unsigned st = fk_nvs_bitmap_get(bm, i);
             const uint8_t *ent = p + 64 + 32 * i;
             if (st == NVS_ENTRY_ILLEGAL) bad += chk_fail("entry state 0b01", pg, (int)i, ctx);
             if (st == NVS_ENTRY_EMPTY && !chk_blank(ent, 32)) bad += chk_fail("EMPTY entry not blank", pg, (int)i, ctx);
@@ -67,9 +67,9 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
                 i++;
                 continue;
             }
-            nvs_entry_t e;
+            fk_nvs_entry_t e;
             memcpy(&e, ent, 32);
-            if (nvs_entry_crc(&e) != e.crc) {
+            if (fk_nvs_entry_crc(&e) != e.crc) {
                 bad += chk_fail("entry CRC (or a WRITTEN entry that is not an item header)", pg, (int)i, ctx);
                 i++;
                 continue;
@@ -85,12 +85,12 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
             unsigned span = 1;
             chk_item_t it = {e.ns, e.chunk, {0}, e.type, 0, 0, 0};
             memcpy(it.key, e.key, 16);
-            unsigned isz = nvs_type_int_size(e.type);
+            unsigned isz = fk_nvs_type_int_size(e.type);
             if (isz) {
                 if (!chk_blank(e.data + isz, 8 - isz)) bad += chk_fail("integer padding", pg, (int)i, ctx);
-            } else if (nvs_type_is_varlen(e.type)) {
+            } else if (fk_nvs_type_is_varlen(e.type)) {
                 uint32_t sz = (uint32_t)e.data[0] | (uint32_t)e.data[1] << 8;
-                span = nvs_varlen_span(sz);
+                span = fk_nvs_varlen_span(sz);
                 it.size = sz;
                 if (e.span != span || i + span > 126) {
                     bad += chk_fail("span", pg, (int)i, ctx);
@@ -101,7 +101,7 @@ static int nvs_image_check(const uint8_t *img, uint32_t size, uint8_t version, b
                 if (fk_crc32_le(0xFFFFFFFFu, ent + 32, sz) != fk_le32(e.data + 4)) bad += chk_fail("data CRC", pg, (int)i, ctx);
                 if (!chk_blank(ent + 32 + sz, (span - 1) * 32 - sz)) bad += chk_fail("data padding", pg, (int)i, ctx);
                 for (unsigned j = 1; j < span; j++)
-                    if (nvs_bitmap_get(bm, i + j) != NVS_ENTRY_WRITTEN) bad += chk_fail("span not WRITTEN", pg, (int)(i + j), ctx);
+                    if (fk_nvs_bitmap_get(bm, i + j) != NVS_ENTRY_WRITTEN) bad += chk_fail("span not WRITTEN", pg, (int)(i + j), ctx);
             } else if (e.type == NVS_ITEM_BLOB_IDX) {
                 it.size = fk_le32(e.data);
                 it.count = e.data[4];

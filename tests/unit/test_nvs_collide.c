@@ -13,17 +13,17 @@
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 
 #define LABEL "coll"
 
 static fk_emu_t emu;
 static uint8_t ws[NVS_WORKSPACE_SIZE(16)];
 
-static nvs_entry_t slot(uint8_t ns, const char *key)
+static fk_nvs_entry_t slot(uint8_t ns, const char *key)
 {
-    nvs_entry_t e;
-    nvs_entry_init(&e, ns, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, key);
+    fk_nvs_entry_t e;
+    fk_nvs_entry_init(&e, ns, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, key);
     return e;
 }
 
@@ -34,7 +34,7 @@ static esp_err_t mount(uint32_t pages, uint8_t version)
 }
 
 /* Live item headers of a page, by the engine's own rules. */
-static unsigned live_items(uint32_t page, nvs_entry_t *out, unsigned *idx)
+static unsigned live_items(uint32_t page, fk_nvs_entry_t *out, unsigned *idx)
 {
     fk_nvs_page_hdr_t h;
     if (fk_nvs_read_page_header(&emu.flash, page * NVS_PAGE_SIZE, &h) != ESP_OK || !fk_nvs_page_loaded(h.kind))
@@ -57,11 +57,11 @@ static int colliding_pairs(uint32_t pages, bool v1_runtime)
 {
     int pairs = 0;
     for (uint32_t pg = 0; pg < pages; pg++) {
-        nvs_entry_t e[NVS_ENTRY_COUNT];
+        fk_nvs_entry_t e[NVS_ENTRY_COUNT];
         unsigned idx[NVS_ENTRY_COUNT];
         unsigned n = live_items(pg, e, idx);
         for (unsigned i = 0; i < n; i++)
-            for (unsigned j = 0; j < i; j++) pairs += nvs_hash_collide(&e[i], &e[j], v1_runtime);
+            for (unsigned j = 0; j < i; j++) pairs += fk_nvs_hash_collide(&e[i], &e[j], v1_runtime);
     }
     return pairs;
 }
@@ -79,19 +79,19 @@ static void espressif_mount(uint32_t pages, bool v2)
         if (newest < 0 || h.seq > best) newest = (int)pg, best = h.seq;
     }
     if (newest < 0 || fk_le32(emu.mem + (uint32_t)newest * NVS_PAGE_SIZE) != NVS_PAGE_ACTIVE) return;
-    nvs_entry_t e[NVS_ENTRY_COUNT];
+    fk_nvs_entry_t e[NVS_ENTRY_COUNT];
     unsigned idx[NVS_ENTRY_COUNT];
     bool gone[NVS_ENTRY_COUNT] = {false};
     unsigned n = live_items((uint32_t)newest, e, idx);
     uint8_t *bm = emu.mem + (uint32_t)newest * NVS_PAGE_SIZE + NVS_BITMAP_OFFSET;
     for (unsigned i = 0; i < n; i++)
         for (unsigned j = 0; j < i; j++) {
-            uint32_t a = v2 ? nvs_hash24_v2(&e[i]) : nvs_hash24_v1(&e[i]);
-            uint32_t b = v2 ? nvs_hash24_v2(&e[j]) : nvs_hash24_v1(&e[j]);
+            uint32_t a = v2 ? fk_nvs_hash24_v2(&e[i]) : fk_nvs_hash24_v1(&e[i]);
+            uint32_t b = v2 ? fk_nvs_hash24_v2(&e[j]) : fk_nvs_hash24_v1(&e[j]);
             if (gone[j] || a != b) continue;
             gone[j] = true;
             for (unsigned k = 0; k < fk_nvs_item_span(&e[j]); k++)
-                nvs_bitmap_set(bm, idx[j] + k, NVS_ENTRY_ERASED);
+                fk_nvs_bitmap_set(bm, idx[j] + k, NVS_ENTRY_ERASED);
             break;
         }
 }
@@ -175,16 +175,16 @@ static int random_pairs(cand_t *pairs, int max)
             rng = rng * 1103515245u + 12345u;
             c[i].key[k] = "abcdefghijklmnopqrstuvwxyz0123456789_"[(rng >> 16) % 37];
         }
-        nvs_entry_t e = slot(c[i].ns, c[i].key);
-        c[i].h1 = nvs_hash24_v1(&e);
-        c[i].h2 = nvs_hash24_v2(&e);
+        fk_nvs_entry_t e = slot(c[i].ns, c[i].key);
+        c[i].h1 = fk_nvs_hash24_v1(&e);
+        c[i].h2 = fk_nvs_hash24_v2(&e);
     }
     int n = 0;
     for (int v2 = 0; v2 < 2; v2++) {
         qsort(c, N, sizeof *c, v2 ? cmp_h2 : cmp_h1);
         for (int i = 1; i < N && n + 2 <= max; i++) {
-            nvs_entry_t a = slot(c[i - 1].ns, c[i - 1].key), b = slot(c[i].ns, c[i].key);
-            if (cmp_h(&c[i - 1], &c[i], v2) || nvs_entry_same_slot(&a, &b)) continue;
+            fk_nvs_entry_t a = slot(c[i - 1].ns, c[i - 1].key), b = slot(c[i].ns, c[i].key);
+            if (cmp_h(&c[i - 1], &c[i], v2) || fk_nvs_entry_same_slot(&a, &b)) continue;
             pairs[n++] = c[i - 1];
             pairs[n++] = c[i];
         }
@@ -230,13 +230,13 @@ static void random_collisions(uint8_t version)
 int main(void)
 {
     /* Known answers (zlib.crc32(bytes, 0xFFFFFFFF) & 0xFFFFFF). */
-    nvs_entry_t a = slot(2, "k217"), b = slot(4, "key_fifteen_005");
-    CHECK_EQ(nvs_hash24_v1(&a), 0xab97f7);
-    CHECK_EQ(nvs_hash24_v2(&a), 0xb9cc28);
-    CHECK_EQ(nvs_hash24_v1(&b), 0x1e88b2);
-    CHECK_EQ(nvs_hash24_v2(&b), 0xb9cc28);
-    CHECK(nvs_hash_collide(&a, &b, false));
-    CHECK(!nvs_hash_collide(&a, &a, true));
+    fk_nvs_entry_t a = slot(2, "k217"), b = slot(4, "key_fifteen_005");
+    CHECK_EQ(fk_nvs_hash24_v1(&a), 0xab97f7);
+    CHECK_EQ(fk_nvs_hash24_v2(&a), 0xb9cc28);
+    CHECK_EQ(fk_nvs_hash24_v1(&b), 0x1e88b2);
+    CHECK_EQ(fk_nvs_hash24_v2(&b), 0xb9cc28);
+    CHECK(fk_nvs_hash_collide(&a, &b, false));
+    CHECK(!fk_nvs_hash_collide(&a, &a, true));
     reported_sequence(1);
     reported_sequence(2);
     random_collisions(1);

@@ -19,7 +19,7 @@
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 
 #define LABEL "dumpeng"
 #define MAX_ITEMS 4096
@@ -136,7 +136,7 @@ static int run_dump(const char *path, dump_view_t *dv)
         it->shadowed = strstr(line, "\"shadowed\":true") != NULL;
         it->nsidx = (unsigned)ns & 0xFF;
         it->data_bad = strstr(line, "\"data_crc_ok\":false") != NULL;
-        if (nvs_type_int_size((uint8_t)type) && json_num(line, "value", &v)) {
+        if (fk_nvs_type_int_size((uint8_t)type) && json_num(line, "value", &v)) {
             it->has_int = true;
             it->ival = v;
             const char *p = strstr(line, "\"value\":");
@@ -361,15 +361,15 @@ static int all_vectors(void)
     return n;
 }
 
-static void put_entry(uint8_t *img, unsigned page, unsigned idx, const nvs_entry_t *e, unsigned state)
+static void put_entry(uint8_t *img, unsigned page, unsigned idx, const fk_nvs_entry_t *e, unsigned state)
 {
     memcpy(img + page * NVS_PAGE_SIZE + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE, e, sizeof *e);
-    nvs_bitmap_set(img + page * NVS_PAGE_SIZE + NVS_BITMAP_OFFSET, idx, state);
+    fk_nvs_bitmap_set(img + page * NVS_PAGE_SIZE + NVS_BITMAP_OFFSET, idx, state);
 }
 
-static nvs_entry_t get_entry(const uint8_t *img, unsigned page, unsigned idx)
+static fk_nvs_entry_t get_entry(const uint8_t *img, unsigned page, unsigned idx)
 {
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
     memcpy(&e, img + page * NVS_PAGE_SIZE + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE, sizeof e);
     return e;
 }
@@ -388,17 +388,17 @@ static void damaged_images(void)
 
     /* A valid entry of a type the engine does not know: kept, not a problem. */
     memcpy(img, base, len);
-    nvs_entry_t e;
-    nvs_entry_init(&e, 1, 0x33, 1, NVS_CHUNK_ANY, "mystery");
+    fk_nvs_entry_t e;
+    fk_nvs_entry_init(&e, 1, 0x33, 1, NVS_CHUNK_ANY, "mystery");
     memset(e.data, 0x5A, sizeof e.data);
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
     put_entry(img, 0, 10, &e, NVS_ENTRY_WRITTEN);
     int before = unknown_seen;
     CHECK_EQ(compare_image("unknown type", img, len), 0);
     CHECK_EQ(unknown_seen, before + 1);
     /* ... spanning three entries. */
     e.span = 3;
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
     put_entry(img, 0, 10, &e, NVS_ENTRY_WRITTEN);
     put_entry(img, 0, 11, &e, NVS_ENTRY_WRITTEN);
     put_entry(img, 0, 12, &e, NVS_ENTRY_WRITTEN);
@@ -411,7 +411,7 @@ static void damaged_images(void)
 
     /* Bitmap 0b01 on a string header. */
     memcpy(img, base, len);
-    nvs_bitmap_set(img + NVS_BITMAP_OFFSET, 6, NVS_ENTRY_ILLEGAL);
+    fk_nvs_bitmap_set(img + NVS_BITMAP_OFFSET, 6, NVS_ENTRY_ILLEGAL);
     CHECK(compare_image("illegal state", img, len) > 0);
 
     /* A later copy of DeviceName on the same page: the engine drops the earlier. */
@@ -427,7 +427,7 @@ static void damaged_images(void)
     e = get_entry(base, 0, 3);
     memcpy(e.key, "Torn", 5);
     memset(e.key + 5, 0, 11);
-    nvs_entry_seal(&e);
+    fk_nvs_entry_seal(&e);
     put_entry(img, 0, 10, &e, NVS_ENTRY_WRITTEN);
     CHECK(compare_image("incomplete span", img, len) > 0);
 

@@ -17,7 +17,7 @@
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 #include "nvs_gen.h"
 
 static char err[1024];

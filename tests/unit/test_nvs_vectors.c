@@ -19,7 +19,7 @@
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 
 #define MAX_ROWS 2048
 
@@ -98,7 +98,7 @@ static int64_t parse_int(const char *s)
 
 static uint8_t enc_type(const char *enc)
 {
-    uint8_t t = nvs_int_type_by_name(enc);
+    uint8_t t = fk_nvs_int_type_by_name(enc);
     if (t) return t;
     if (!strcasecmp(enc, "string")) return NVS_TYPE_STR;
     if (!strcasecmp(enc, "hex2bin") || !strcasecmp(enc, "base64") || !strcasecmp(enc, "binary")) return NVS_TYPE_BLOB;

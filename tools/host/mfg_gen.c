@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "nvs_csv.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 #include "nvs_gen.h"
 #include "util.h"
 

@@ -38,7 +38,7 @@ int fk_nvs_dump_csv(FILE *f, const dump_t *d)
         for (size_t k = 0; k < pg->n; k++) {
             const ditem_t *it = &d->items[pg->first + k];
             if (!fk_nvs_dump_live(it)) continue;
-            const nvs_entry_t *e = &it->e;
+            const fk_nvs_entry_t *e = &it->e;
             char key[16];
             fk_nvs_dump_key(e, key);
             if (e->ns == 0) {
@@ -54,7 +54,7 @@ int fk_nvs_dump_csv(FILE *f, const dump_t *d)
             if (e->type == NVS_ITEM_BLOB_IDX) continue; /* written with its first chunk */
             if (e->type == NVS_ITEM_BLOB_DATA) {
                 const ditem_t *idx = fk_nvs_dump_find(d, e->ns, NVS_ITEM_BLOB_IDX, NVS_CHUNK_ANY, e->key);
-                if (!idx || nvs_blob_idx_start(&idx->e) != e->chunk) {
+                if (!idx || fk_nvs_blob_idx_start(&idx->e) != e->chunk) {
                     if (!idx) {
                         fprintf(f, "# skipped: chunk %u of blob '%s' has no blob index\n", e->chunk, key);
                         skipped++;
@@ -79,7 +79,7 @@ int fk_nvs_dump_csv(FILE *f, const dump_t *d)
                 emitted[e->ns] = true;
                 cur = e->ns;
             }
-            if (nvs_type_int_size(e->type)) {
+            if (fk_nvs_type_int_size(e->type)) {
                 fk_csv_put_field(f, key, strlen(key));
                 if (e->type & 0x10) fprintf(f, ",data,%s,%" PRId64 "\n", fk_nvs_dump_type_name(e->type), fk_nvs_dump_int_signed(e));
                 else fprintf(f, ",data,%s,%" PRIu64 "\n", fk_nvs_dump_type_name(e->type), fk_nvs_dump_int_bits(e));
@@ -112,7 +112,7 @@ int fk_nvs_dump_csv(FILE *f, const dump_t *d)
                     if (!strcmp(why, "out of memory")) return -1;
                     if (!strcmp(why, "more bytes than the partition"))
                         fprintf(f, "# skipped: blob '%s' claims %" PRIu32 " bytes, more than the partition\n", key,
-                                nvs_blob_idx_size(&idx->e));
+                                fk_nvs_blob_idx_size(&idx->e));
                     else fprintf(f, "# skipped: blob '%s' is incomplete or has a wrong data CRC\n", key);
                     skipped++;
                     continue;

@@ -72,7 +72,7 @@ static int walk_page(dump_t *d, memflash_t *mf, dpage_t *pg, bool counted)
     const uint8_t *p = d->img + (size_t)pg->index * NVS_PAGE_SIZE;
     const uint8_t *bm = p + NVS_BITMAP_OFFSET;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
-        unsigned st = nvs_bitmap_get(bm, i);
+        unsigned st = fk_nvs_bitmap_get(bm, i);
         if (st == NVS_ENTRY_EMPTY) pg->empty++;
         else if (st == NVS_ENTRY_ERASED) pg->erased++;
         else pg->written++;
@@ -95,9 +95,9 @@ static int walk_page(dump_t *d, memflash_t *mf, dpage_t *pg, bool counted)
         it->known = ent.known_type;
         bool whole = ent.verdict == FK_NVS_ENT_ITEM ||
                      (ent.verdict == FK_NVS_ENT_ERASED && ent.crc_ok && ent.span == fk_nvs_item_span(&ent.e));
-        if (whole && nvs_type_is_varlen(ent.e.type)) {
+        if (whole && fk_nvs_type_is_varlen(ent.e.type)) {
             it->payload = p + NVS_FIRST_ENTRY_OFFSET + (size_t)(ent.idx + 1) * NVS_ENTRY_SIZE;
-            it->plen = nvs_varlen_size(&ent.e);
+            it->plen = fk_nvs_varlen_size(&ent.e);
             it->data_ok = fk_nvs_data_crc_ok(&ent.e, it->payload);
         }
         if (!counted) continue;
@@ -138,7 +138,7 @@ static void drop_page_duplicates(dump_t *d, const dpage_t *pg)
         if (it->verdict != FK_NVS_ENT_ITEM) continue;
         for (size_t j = 0; j < k; j++) {
             ditem_t *o = &d->items[pg->first + j];
-            if (fk_nvs_dump_live(o) && nvs_entry_same_slot(&o->e, &it->e)) {
+            if (fk_nvs_dump_live(o) && fk_nvs_entry_same_slot(&o->e, &it->e)) {
                 drop(d, o, "an older copy on the same page (an update cut before erasing it)");
                 break;
             }
@@ -161,7 +161,7 @@ static void drop_interrupted_update(dump_t *d)
         if (pg->kind == FK_NVS_PAGE_FREEING) continue;
         for (size_t k = 0; k < pg->n; k++) {
             ditem_t *it = &d->items[pg->first + k];
-            if (fk_nvs_dump_live(it) && nvs_entry_same_slot(&it->e, &last->e)) {
+            if (fk_nvs_dump_live(it) && fk_nvs_entry_same_slot(&it->e, &last->e)) {
                 drop(d, it, "an older copy of the newest page's last item (an update cut before erasing it)");
                 return;
             }
@@ -202,7 +202,7 @@ static void drop_orphan_chunks(dump_t *d)
             ditem_t *it = &d->items[pg->first + k];
             if (!fk_nvs_dump_live(it) || it->e.type != NVS_ITEM_BLOB_DATA) continue;
             const ditem_t *ix = fk_nvs_dump_find(d, it->e.ns, NVS_ITEM_BLOB_IDX, NVS_CHUNK_ANY, it->e.key);
-            if (!ix || !nvs_blob_idx_owns(&ix->e, &it->e))
+            if (!ix || !fk_nvs_blob_idx_owns(&ix->e, &it->e))
                 drop(d, it, "a blob chunk no blob index claims (a blob write or erase was cut)");
         }
     }
@@ -324,8 +324,8 @@ void fk_nvs_dump_free(dump_t *d)
 
 const char *fk_nvs_dump_blob(const dump_t *d, const ditem_t *idx, uint8_t **out, size_t *len)
 {
-    uint32_t total = nvs_blob_idx_size(&idx->e);
-    unsigned count = nvs_blob_idx_count(&idx->e), start = nvs_blob_idx_start(&idx->e);
+    uint32_t total = fk_nvs_blob_idx_size(&idx->e);
+    unsigned count = fk_nvs_blob_idx_count(&idx->e), start = fk_nvs_blob_idx_start(&idx->e);
     *out = NULL;
     *len = 0;
     if (total > d->size) return "more bytes than the partition";

@@ -18,7 +18,7 @@ typedef struct {
     unsigned span;   /* entries the verdict covers */
     unsigned estate; /* bitmap state of its first entry */
     fk_nvs_verdict_t verdict;
-    nvs_entry_t e;
+    fk_nvs_entry_t e;
     bool crc_ok;     /* entry CRC */
     bool known;      /* a type code this engine knows */
     bool data_ok;    /* data CRC (varlen items) */

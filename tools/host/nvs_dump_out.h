@@ -29,8 +29,8 @@ int fk_nvs_dump_csv(FILE *f, const dump_t *d);
 
 /* Shared by the outputs. */
 const char *fk_nvs_dump_type_name(uint8_t type);
-uint64_t fk_nvs_dump_int_bits(const nvs_entry_t *e);
-int64_t fk_nvs_dump_int_signed(const nvs_entry_t *e);
-void fk_nvs_dump_key(const nvs_entry_t *e, char out[16]);
+uint64_t fk_nvs_dump_int_bits(const fk_nvs_entry_t *e);
+int64_t fk_nvs_dump_int_signed(const fk_nvs_entry_t *e);
+void fk_nvs_dump_key(const fk_nvs_entry_t *e, char out[16]);
 
 #endif

@@ -37,20 +37,20 @@ static void print_bytes_text(FILE *f, const uint8_t *p, size_t n, bool as_string
 
 static void print_value_text(FILE *f, const ditem_t *it)
 {
-    const nvs_entry_t *e = &it->e;
+    const fk_nvs_entry_t *e = &it->e;
     if (e->ns == 0 && e->type == NVS_ITEM_U8) {
         fprintf(f, "namespace -> index %u", e->data[0]);
         return;
     }
-    if (nvs_type_int_size(e->type)) {
+    if (fk_nvs_type_int_size(e->type)) {
         if (e->type & 0x10) fprintf(f, "%" PRId64, fk_nvs_dump_int_signed(e));
         else fprintf(f, "%" PRIu64, fk_nvs_dump_int_bits(e));
-    } else if (nvs_type_is_varlen(e->type)) {
+    } else if (fk_nvs_type_is_varlen(e->type)) {
         fprintf(f, "size %zu, data CRC %s: ", it->plen, it->data_ok ? "ok" : "BAD");
         print_bytes_text(f, it->payload, it->plen, e->type == NVS_ITEM_SZ);
     } else if (e->type == NVS_ITEM_BLOB_IDX) {
-        fprintf(f, "blob of %" PRIu32 " bytes in %u chunks from chunk %u", nvs_blob_idx_size(e), nvs_blob_idx_count(e),
-                nvs_blob_idx_start(e));
+        fprintf(f, "blob of %" PRIu32 " bytes in %u chunks from chunk %u", fk_nvs_blob_idx_size(e), fk_nvs_blob_idx_count(e),
+                fk_nvs_blob_idx_start(e));
     }
 }
 
@@ -60,7 +60,7 @@ static bool decoded(const ditem_t *it)
     if (!it->crc_ok) return false;
     if (it->verdict != FK_NVS_ENT_ITEM && it->verdict != FK_NVS_ENT_ERASED && it->verdict != FK_NVS_ENT_ILLEGAL)
         return false;
-    return !nvs_type_is_varlen(it->e.type) || it->payload;
+    return !fk_nvs_type_is_varlen(it->e.type) || it->payload;
 }
 
 static const char *verdict_name(fk_nvs_verdict_t v)
@@ -209,10 +209,10 @@ void fk_nvs_dump_json(FILE *f, const dump_t *d)
             }
             if (decoded(it) && it->verdict != FK_NVS_ENT_HALF_WRITTEN) {
                 if (is_ns) fprintf(f, ",\"value\":%u", it->e.data[0]);
-                else if (nvs_type_int_size(it->e.type)) {
+                else if (fk_nvs_type_int_size(it->e.type)) {
                     if (it->e.type & 0x10) fprintf(f, ",\"value\":%" PRId64, fk_nvs_dump_int_signed(&it->e));
                     else fprintf(f, ",\"value\":%" PRIu64, fk_nvs_dump_int_bits(&it->e));
-                } else if (nvs_type_is_varlen(it->e.type)) {
+                } else if (fk_nvs_type_is_varlen(it->e.type)) {
                     fprintf(f, ",\"size\":%zu,\"data_crc_ok\":%s", it->plen, it->data_ok ? "true" : "false");
                     if (it->e.type == NVS_ITEM_SZ && it->plen && it->payload[it->plen - 1] == 0) {
                         fprintf(f, ",\"value\":");
@@ -221,8 +221,8 @@ void fk_nvs_dump_json(FILE *f, const dump_t *d)
                     fprintf(f, ",\"hex\":");
                     json_hex(f, it->payload, it->plen);
                 } else if (it->e.type == NVS_ITEM_BLOB_IDX) {
-                    fprintf(f, ",\"size\":%" PRIu32 ",\"chunk_count\":%u,\"chunk_start\":%u", nvs_blob_idx_size(&it->e),
-                            nvs_blob_idx_count(&it->e), nvs_blob_idx_start(&it->e));
+                    fprintf(f, ",\"size\":%" PRIu32 ",\"chunk_count\":%u,\"chunk_start\":%u", fk_nvs_blob_idx_size(&it->e),
+                            fk_nvs_blob_idx_count(&it->e), fk_nvs_blob_idx_start(&it->e));
                 }
                 if (it->dup) fprintf(f, ",\"shadowed\":true");
             }

@@ -63,7 +63,7 @@ static void probe(const dump_t *d, summary_t *s)
 {
     probe_t p = {.d = d};
     s->mount_error = "out of memory";
-    size_t blob_max = d->version == 1 ? NVS_V1_MAX_VARLEN : nvs_blob_max_bytes(d->npages);
+    size_t blob_max = d->version == 1 ? NVS_V1_MAX_VARLEN : fk_nvs_blob_max_bytes(d->npages);
     p.ws_len = NVS_WORKSPACE_SIZE(d->npages);
     p.ws = malloc(p.ws_len);
     p.buf = malloc(blob_max + NVS_V2_MAX_VARLEN + 1);
@@ -116,26 +116,26 @@ void fk_nvs_dump_summarize(const dump_t *d, summary_t *s)
 
 const char *fk_nvs_dump_type_name(uint8_t type)
 {
-    return nvs_type_name(type);
+    return fk_nvs_type_name(type);
 }
 
-uint64_t fk_nvs_dump_int_bits(const nvs_entry_t *e)
+uint64_t fk_nvs_dump_int_bits(const fk_nvs_entry_t *e)
 {
     uint64_t v = 0;
-    unsigned n = nvs_type_int_size(e->type);
+    unsigned n = fk_nvs_type_int_size(e->type);
     for (unsigned b = 0; b < n; b++) v |= (uint64_t)e->data[b] << (8 * b);
     return v;
 }
 
-int64_t fk_nvs_dump_int_signed(const nvs_entry_t *e)
+int64_t fk_nvs_dump_int_signed(const fk_nvs_entry_t *e)
 {
-    unsigned n = nvs_type_int_size(e->type);
+    unsigned n = fk_nvs_type_int_size(e->type);
     uint64_t v = fk_nvs_dump_int_bits(e);
     if (n < 8 && (v >> (8 * n - 1)) & 1) v |= ~0ull << (8 * n);
     return (int64_t)v;
 }
 
-void fk_nvs_dump_key(const nvs_entry_t *e, char out[16])
+void fk_nvs_dump_key(const fk_nvs_entry_t *e, char out[16])
 {
     memcpy(out, e->key, 15);
     out[15] = 0;

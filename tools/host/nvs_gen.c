@@ -14,7 +14,7 @@
 
 #include "fk_crc32.h"
 #include "fk_nvs_read.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 
 /* ---- value decoding (spec §10.4) ---------------------------------------- */
 
@@ -63,7 +63,7 @@ enum { ENC_INT, ENC_STRING, ENC_HEX, ENC_BASE64, ENC_BINARY, ENC_UNKNOWN };
 
 static int encoding_kind(const char *e, uint8_t *type)
 {
-    if ((*type = nvs_int_type_by_name(e)) != 0) return ENC_INT;
+    if ((*type = fk_nvs_int_type_by_name(e)) != 0) return ENC_INT;
     if (!strcasecmp(e, "string")) return ENC_STRING;
     if (!strcasecmp(e, "hex2bin")) return ENC_HEX;
     if (!strcasecmp(e, "base64")) return ENC_BASE64;
@@ -73,7 +73,7 @@ static int encoding_kind(const char *e, uint8_t *type)
 
 static int int_check(uint8_t type, bool neg, uint64_t mag, uint64_t *bits, char *why, size_t wlen)
 {
-    unsigned bytes = nvs_type_int_size(type);
+    unsigned bytes = fk_nvs_type_int_size(type);
     bool is_signed = type & 0x10;
     uint64_t umax = bytes == 8 ? UINT64_MAX : (1ull << (8 * bytes)) - 1;
     if (is_signed) {
@@ -496,7 +496,7 @@ static void new_page(layout_t *l)
 }
 
 /* Writes one item (header entry + payload entries) at the current position. */
-static void put_item(layout_t *l, nvs_entry_t *e, const uint8_t *payload, size_t len)
+static void put_item(layout_t *l, fk_nvs_entry_t *e, const uint8_t *payload, size_t len)
 {
     unsigned n = 1 + (unsigned)((len + NVS_ENTRY_SIZE - 1) / NVS_ENTRY_SIZE);
     if (l->page >= l->avail) {
@@ -504,12 +504,12 @@ static void put_item(layout_t *l, nvs_entry_t *e, const uint8_t *payload, size_t
         l->used += n;
         return;
     }
-    nvs_entry_seal(e);
+    fk_nvs_entry_seal(e);
     uint8_t *pg = l->img + (size_t)l->page * NVS_PAGE_SIZE;
     uint8_t *dst = pg + NVS_FIRST_ENTRY_OFFSET + (size_t)l->used * NVS_ENTRY_SIZE;
     memcpy(dst, e, NVS_ENTRY_SIZE);
     if (len) memcpy(dst + NVS_ENTRY_SIZE, payload, len);
-    for (unsigned i = 0; i < n; i++) nvs_bitmap_set(pg + NVS_BITMAP_OFFSET, l->used + i, NVS_ENTRY_WRITTEN);
+    for (unsigned i = 0; i < n; i++) fk_nvs_bitmap_set(pg + NVS_BITMAP_OFFSET, l->used + i, NVS_ENTRY_WRITTEN);
     l->used += n;
 }
 
@@ -538,18 +538,18 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
 
     for (size_t i = 0; i < n; i++) {
         const fk_nvs_item_t *it = &items[i];
-        nvs_entry_t e;
+        fk_nvs_entry_t e;
         l.line = it->line;
         switch (it->kind) {
         case FK_NVS_NAMESPACE:
         case FK_NVS_INT: {
             if (l.used >= NVS_ENTRY_COUNT) new_page(&l);
             if (it->kind == FK_NVS_NAMESPACE) {
-                nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, it->key);
+                fk_nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, it->key);
                 e.data[0] = it->ns;
             } else {
-                nvs_entry_init(&e, it->ns, it->type, 1, NVS_CHUNK_ANY, it->key);
-                for (unsigned b = 0; b < nvs_type_int_size(it->type); b++) e.data[b] = (uint8_t)(it->ival >> 8 * b);
+                fk_nvs_entry_init(&e, it->ns, it->type, 1, NVS_CHUNK_ANY, it->key);
+                for (unsigned b = 0; b < fk_nvs_type_int_size(it->type); b++) e.data[b] = (uint8_t)(it->ival >> 8 * b);
             }
             put_item(&l, &e, NULL, 0);
             break;
@@ -558,11 +558,11 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
         case FK_NVS_BLOB:
             if (it->kind == FK_NVS_STRING || version == 1) {
                 /* The reference never lets a single-page item take a page's last entry. */
-                unsigned span = nvs_varlen_span((uint32_t)it->len);
+                unsigned span = fk_nvs_varlen_span((uint32_t)it->len);
                 if (l.used >= NVS_ENTRY_COUNT || l.used + span >= NVS_ENTRY_COUNT) new_page(&l);
-                nvs_entry_init(&e, it->ns, it->kind == FK_NVS_STRING ? NVS_ITEM_SZ : NVS_ITEM_BLOB, (uint8_t)span,
+                fk_nvs_entry_init(&e, it->ns, it->kind == FK_NVS_STRING ? NVS_ITEM_SZ : NVS_ITEM_BLOB, (uint8_t)span,
                                NVS_CHUNK_ANY, it->key);
-                nvs_entry_set_varlen(&e, (uint16_t)it->len, fk_crc32_le(0xFFFFFFFFu, it->data, it->len));
+                fk_nvs_entry_set_varlen(&e, (uint16_t)it->len, fk_crc32_le(0xFFFFFFFFu, it->data, it->len));
                 put_item(&l, &e, it->data, it->len);
             } else {
                 if (l.used >= NVS_ENTRY_COUNT) new_page(&l);
@@ -578,9 +578,9 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
                                  name, it->line, it->key, it->len, NVS_BLOB_MAX_CHUNKS);
                         return -1;
                     }
-                    nvs_entry_init(&e, it->ns, NVS_ITEM_BLOB_DATA, (uint8_t)nvs_varlen_span((uint32_t)chunk),
+                    fk_nvs_entry_init(&e, it->ns, NVS_ITEM_BLOB_DATA, (uint8_t)fk_nvs_varlen_span((uint32_t)chunk),
                                    (uint8_t)chunks, it->key);
-                    nvs_entry_set_varlen(&e, (uint16_t)chunk, fk_crc32_le(0xFFFFFFFFu, it->data + off, chunk));
+                    fk_nvs_entry_set_varlen(&e, (uint16_t)chunk, fk_crc32_le(0xFFFFFFFFu, it->data + off, chunk));
                     put_item(&l, &e, it->data + off, chunk);
                     chunks++;
                     off += chunk;
@@ -588,7 +588,7 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
                     if (rem || tail - chunk < NVS_ENTRY_SIZE) new_page(&l);
                     if (!rem) break;
                 }
-                nvs_entry_init(&e, it->ns, NVS_ITEM_BLOB_IDX, 1, NVS_CHUNK_ANY, it->key);
+                fk_nvs_entry_init(&e, it->ns, NVS_ITEM_BLOB_IDX, 1, NVS_CHUNK_ANY, it->key);
                 fk_put_le32(e.data, (uint32_t)it->len);
                 e.data[4] = (uint8_t)chunks;
                 e.data[5] = 0;
@@ -610,7 +610,7 @@ int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32
     /* As the primary reference: every initialised page ends up FULL, the pages
      * after the data get header-only pages, and the last page stays erased. */
     for (uint32_t p = 0; p < l.avail; p++)
-        nvs_header_build(image + (size_t)p * NVS_PAGE_SIZE, NVS_PAGE_FULL, p, ver);
+        fk_nvs_header_build(image + (size_t)p * NVS_PAGE_SIZE, NVS_PAGE_FULL, p, ver);
     return 0;
 }
 
@@ -624,15 +624,15 @@ static void warn_collisions(const uint8_t *image, uint32_t size, const char *nam
 {
     for (uint32_t p = 0; p < size / NVS_PAGE_SIZE; p++) {
         const uint8_t *pg = image + (size_t)p * NVS_PAGE_SIZE;
-        nvs_entry_t e[NVS_ENTRY_COUNT];
+        fk_nvs_entry_t e[NVS_ENTRY_COUNT];
         unsigned n = 0;
-        for (unsigned i = 0; i < NVS_ENTRY_COUNT && nvs_bitmap_get(pg + NVS_BITMAP_OFFSET, i) == NVS_ENTRY_WRITTEN;) {
+        for (unsigned i = 0; i < NVS_ENTRY_COUNT && fk_nvs_bitmap_get(pg + NVS_BITMAP_OFFSET, i) == NVS_ENTRY_WRITTEN;) {
             memcpy(&e[n], pg + NVS_FIRST_ENTRY_OFFSET + i * NVS_ENTRY_SIZE, NVS_ENTRY_SIZE);
             i += fk_nvs_item_span(&e[n++]);
         }
         for (unsigned a = 0; a < n; a++)
             for (unsigned b = 0; b < a; b++)
-                if (nvs_hash_collide(&e[a], &e[b], pg[8] == NVS_VERSION_V1))
+                if (fk_nvs_hash_collide(&e[a], &e[b], pg[8] == NVS_VERSION_V1))
                     fk_warn("%s: page %u holds '%.15s' (namespace index %u) and '%.15s' (namespace index %u), whose "
                             "24-bit hashes collide: once Espressif's runtime garbage-collects this page, its next "
                             "mount erases the first one (flashkit's runtime keeps both); rename one key to be safe",

@@ -8,7 +8,7 @@
 #include "device.h"
 #include "device_opts.h"
 #include "nvs_fk.h"
-#include "nvs_format.h"
+#include "fk_nvs_format.h"
 #include "nvs_flash.h"
 #include "util.h"
 
@@ -25,7 +25,7 @@ static const char help[] =
     "                        u64, i64, blob (VALUE in hex)\n"
     "  --partition LABEL     another data/nvs partition\n" FK_DEVICE_COMMON_HELP;
 
-/* Names from the one NVS type table (nvs_format.h); the API's blob type is
+/* Names from the one NVS type table (fk_nvs_format.h); the API's blob type is
  * the v2 chunk code, 0x42, shown as "blob". */
 static nvs_type_t api_type(uint8_t item)
 {
@@ -34,7 +34,7 @@ static nvs_type_t api_type(uint8_t item)
 
 static const char *type_name(nvs_type_t t)
 {
-    const char *n = nvs_type_name(t == NVS_TYPE_BLOB ? NVS_ITEM_BLOB : (uint8_t)t);
+    const char *n = fk_nvs_type_name(t == NVS_TYPE_BLOB ? NVS_ITEM_BLOB : (uint8_t)t);
     return n && t != NVS_ITEM_BLOB && t != NVS_ITEM_BLOB_IDX ? n : "?";
 }
 
@@ -232,9 +232,9 @@ int device_nvs(int argc, char **argv)
     nvs_type_t set_type = NVS_TYPE_STR;
     if (type_s) {
         set_type = NVS_TYPE_ANY;
-        for (unsigned k = 0; k < nvs_type_name_count; k++)
-            if (strcmp(type_s, "?") && !strcmp(type_s, type_name(api_type(nvs_type_names[k].type))))
-                set_type = api_type(nvs_type_names[k].type);
+        for (unsigned k = 0; k < fk_nvs_type_name_count; k++)
+            if (strcmp(type_s, "?") && !strcmp(type_s, type_name(api_type(fk_nvs_type_names[k].type))))
+                set_type = api_type(fk_nvs_type_names[k].type);
         if (!strcmp(type_s, "str")) set_type = NVS_TYPE_STR;
         if (set_type == NVS_TYPE_ANY) {
             fk_err("--type %s: expected string, blob, u8, i8, u16, i16, u32, i32, u64 or i64", type_s);

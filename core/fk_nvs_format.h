@@ -1,7 +1,7 @@
 /* NVS on-flash format (spec nvs.md §1-8): pages, entries, CRCs. Shared by
  * the device engine (nvs_*.c) and the host generator/dumper (tools/nvs_*). */
-#ifndef NVS_FORMAT_H
-#define NVS_FORMAT_H
+#ifndef FK_NVS_FORMAT_H
+#define FK_NVS_FORMAT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,7 +65,7 @@ extern "C" {
 #define NVS_BLOB_START_FLIP 0x80u /* chunkStart alternates 0x00 / 0x80 per rewrite */
 
 /* Largest v2 blob a partition of `pages` pages can hold (one page stays free). */
-static inline uint32_t nvs_blob_max_bytes(uint32_t pages)
+static inline uint32_t fk_nvs_blob_max_bytes(uint32_t pages)
 {
     uint32_t chunks = pages > 1 ? pages - 1 : 0;
     if (chunks > NVS_BLOB_MAX_CHUNKS) chunks = NVS_BLOB_MAX_CHUNKS;
@@ -81,24 +81,24 @@ typedef struct {
     uint32_t crc;
     char key[16];
     uint8_t data[8];
-} nvs_entry_t;
+} fk_nvs_entry_t;
 
-_Static_assert(sizeof(nvs_entry_t) == 32, "nvs_entry_t must be 32 bytes");
+_Static_assert(sizeof(fk_nvs_entry_t) == 32, "fk_nvs_entry_t must be 32 bytes");
 
 /* CRC of entry bytes 0..3 and 8..31 (spec §5). */
-uint32_t nvs_entry_crc(const nvs_entry_t *e);
+uint32_t fk_nvs_entry_crc(const fk_nvs_entry_t *e);
 /* CRC of page header bytes 4..27; hdr is the first 32 bytes of a page. */
-uint32_t nvs_header_crc(const uint8_t hdr[32]);
+uint32_t fk_nvs_header_crc(const uint8_t hdr[32]);
 /* Builds a 32-byte page header: state, seq, version, 0xFF reserved, CRC. */
-void nvs_header_build(uint8_t hdr[32], uint32_t state, uint32_t seq, uint8_t version);
+void fk_nvs_header_build(uint8_t hdr[32], uint32_t state, uint32_t seq, uint8_t version);
 
 /* Variable-length item helpers (SZ, BLOB, BLOB_DATA): data field layout. */
-static inline bool nvs_type_is_varlen(uint8_t t)
+static inline bool fk_nvs_type_is_varlen(uint8_t t)
 {
     return t == NVS_ITEM_SZ || t == NVS_ITEM_BLOB || t == NVS_ITEM_BLOB_DATA;
 }
 /* Size in bytes of a fixed-size integer type (low nibble), 0 otherwise. */
-static inline unsigned nvs_type_int_size(uint8_t t)
+static inline unsigned fk_nvs_type_int_size(uint8_t t)
 {
     switch (t) {
     case NVS_ITEM_U8: case NVS_ITEM_I8: return 1;
@@ -109,25 +109,25 @@ static inline unsigned nvs_type_int_size(uint8_t t)
     }
 }
 /* Entries a variable-length item of `size` bytes spans, header included. */
-static inline unsigned nvs_varlen_span(uint32_t size)
+static inline unsigned fk_nvs_varlen_span(uint32_t size)
 {
     return 1u + (size + NVS_ENTRY_SIZE - 1) / NVS_ENTRY_SIZE;
 }
 
 /* Initialises an entry: key copied and NUL-filled, data all 0xFF, chunk as given. */
-void nvs_entry_init(nvs_entry_t *e, uint8_t ns, uint8_t type, uint8_t span, uint8_t chunk,
+void fk_nvs_entry_init(fk_nvs_entry_t *e, uint8_t ns, uint8_t type, uint8_t span, uint8_t chunk,
                     const char *key);
 /* Sets the data field of a varlen header: size, reserved 0xFFFF, data CRC. */
-void nvs_entry_set_varlen(nvs_entry_t *e, uint16_t size, uint32_t data_crc);
+void fk_nvs_entry_set_varlen(fk_nvs_entry_t *e, uint16_t size, uint32_t data_crc);
 /* Finishes an entry: computes and stores its CRC. */
-void nvs_entry_seal(nvs_entry_t *e);
+void fk_nvs_entry_seal(fk_nvs_entry_t *e);
 
 /* Bitmap access: bitmap is the 32 bytes at page offset 32. */
-static inline unsigned nvs_bitmap_get(const uint8_t bitmap[32], unsigned i)
+static inline unsigned fk_nvs_bitmap_get(const uint8_t bitmap[32], unsigned i)
 {
     return (bitmap[i / 4] >> (2 * (i % 4))) & 3u;
 }
-static inline void nvs_bitmap_set(uint8_t bitmap[32], unsigned i, unsigned state)
+static inline void fk_nvs_bitmap_set(uint8_t bitmap[32], unsigned i, unsigned state)
 {
     unsigned sh = 2 * (i % 4);
     bitmap[i / 4] = (uint8_t)((bitmap[i / 4] & ~(3u << sh)) | ((state & 3u) << sh));
@@ -138,51 +138,51 @@ static inline void nvs_bitmap_set(uint8_t bitmap[32], unsigned i, unsigned state
 typedef struct {
     uint8_t type;
     const char *name;
-} nvs_type_name_t;
-extern const nvs_type_name_t nvs_type_names[];
-extern const unsigned nvs_type_name_count;
+} fk_nvs_type_name_t;
+extern const fk_nvs_type_name_t fk_nvs_type_names[];
+extern const unsigned fk_nvs_type_name_count;
 /* NULL for a type code this table does not hold. */
-const char *nvs_type_name(uint8_t type);
+const char *fk_nvs_type_name(uint8_t type);
 /* Type code of an integer type name (u8..i64, ASCII case ignored), 0 if none. */
-uint8_t nvs_int_type_by_name(const char *name);
+uint8_t fk_nvs_int_type_by_name(const char *name);
 
 /* Variable-length header fields: payload size and data CRC. */
-static inline uint32_t nvs_varlen_size(const nvs_entry_t *e)
+static inline uint32_t fk_nvs_varlen_size(const fk_nvs_entry_t *e)
 {
     return fk_le16(e->data);
 }
-static inline uint32_t nvs_varlen_crc(const nvs_entry_t *e)
+static inline uint32_t fk_nvs_varlen_crc(const fk_nvs_entry_t *e)
 {
     return fk_le32(e->data + 4);
 }
 /* BLOB_IDX fields. */
-static inline uint32_t nvs_blob_idx_size(const nvs_entry_t *e)
+static inline uint32_t fk_nvs_blob_idx_size(const fk_nvs_entry_t *e)
 {
     return fk_le32(e->data);
 }
-static inline uint8_t nvs_blob_idx_count(const nvs_entry_t *e)
+static inline uint8_t fk_nvs_blob_idx_count(const fk_nvs_entry_t *e)
 {
     return e->data[4];
 }
-static inline uint8_t nvs_blob_idx_start(const nvs_entry_t *e)
+static inline uint8_t fk_nvs_blob_idx_start(const fk_nvs_entry_t *e)
 {
     return e->data[5];
 }
 /* Does a BLOB_IDX claim this BLOB_DATA chunk (same namespace and key, chunk in its range)? */
-bool nvs_blob_idx_owns(const nvs_entry_t *idx, const nvs_entry_t *chunk);
+bool fk_nvs_blob_idx_owns(const fk_nvs_entry_t *idx, const fk_nvs_entry_t *chunk);
 /* Same namespace, key (15 characters) and chunk index: the slot one item holds. */
-bool nvs_entry_same_slot(const nvs_entry_t *a, const nvs_entry_t *b);
+bool fk_nvs_entry_same_slot(const fk_nvs_entry_t *a, const fk_nvs_entry_t *b);
 
 /* The 24-bit hash Espressif's runtime files items under (spec 9.7): CRC of
  * nsIndex, the 16 key bytes and (v2) chunkIndex. Its mount erases the older of
  * two items on the active page with equal hashes, names not compared. */
-uint32_t nvs_hash24_v1(const nvs_entry_t *e);
-uint32_t nvs_hash24_v2(const nvs_entry_t *e);
+uint32_t fk_nvs_hash24_v1(const fk_nvs_entry_t *e);
+uint32_t fk_nvs_hash24_v2(const fk_nvs_entry_t *e);
 /* Would Espressif's runtime take a and b for one item? The v2 runtime (SDK
  * master, ESP-IDF) reads both formats; with v1_runtime, the SDK 3.x release
  * runtime's hash counts too (v1 partitions: it reads no chunks, so items
  * without a chunk index only). */
-bool nvs_hash_collide(const nvs_entry_t *a, const nvs_entry_t *b, bool v1_runtime);
+bool fk_nvs_hash_collide(const fk_nvs_entry_t *a, const fk_nvs_entry_t *b, bool v1_runtime);
 
 #ifdef __cplusplus
 }
