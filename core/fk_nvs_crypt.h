@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "esp_err.h"
+#include "fk_flash.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,50 @@ esp_err_t fk_nvs_crypt_entries(const nvs_sec_cfg_t *cfg, bool encrypt, uint32_t 
  * are not all 0xFF (data written before its bitmap update), is encrypted or
  * decrypted with its own offset; headers, bitmaps and empty slots stay. */
 esp_err_t fk_nvs_crypt_image(const nvs_sec_cfg_t *cfg, bool encrypt, uint8_t *img, size_t len);
+
+/* ---- the encrypted partition as a flash layer (the SDK's NVSEncryptedPartition) ----
+ * The engine runs unchanged over this fk_flash_t: page headers (bytes 0..31)
+ * and bitmaps (32..63) pass raw, as the format keeps them clear; the entry
+ * area is encrypted per 32-byte entry with the entry's offset in the
+ * partition as the data-unit number. A slot that reads all 0xFF is returned
+ * as 0xFF, not decrypted: empty slots are never encrypted, and the engine's
+ * free-slot and "was a write cut" checks look for 0xFF. Addresses outside
+ * [base, base + size) pass raw. */
+
+/* Bytes encrypted per flash write of a multi-entry write (a stack buffer):
+ * a write of n entries reaches the flash as ceil(32n / chunk) writes. A cut
+ * between them leaves a written prefix, the state a torn write leaves too,
+ * which the engine already recovers. A multiple of 32. */
+#ifndef FK_NVS_CRYPT_CHUNK
+#define FK_NVS_CRYPT_CHUNK 128u
+#endif
+
+typedef struct {
+    fk_flash_t flash; /* first: the engine's view; read/write/erase below */
+    fk_flash_t *raw;
+    uint32_t base, size;
+    nvs_sec_cfg_t key;
+} fk_nvs_crypt_flash_t;
+
+/* Sets w up over raw for the NVS partition at base (4 KiB-aligned), size
+ * bytes; the key is copied into w. Returns &w->flash, or NULL when raw or
+ * cfg is NULL or the partition does not lie on raw. Writes into the entry
+ * area that are not whole, aligned entries are refused with
+ * ESP_ERR_INVALID_SIZE (the engine never makes them). */
+fk_flash_t *fk_nvs_crypt_flash_init(fk_nvs_crypt_flash_t *w, fk_flash_t *raw, uint32_t base, uint32_t size,
+                                    const nvs_sec_cfg_t *cfg);
+/* Whether the layer's key opens the partition. Nothing in the format
+ * authenticates a key, but the first WRITTEN entry of a used page is always
+ * an item header with a CRC over its plaintext: ESP_OK when one of those
+ * checks out (or there is none: an empty partition takes any key),
+ * ESP_ERR_NVS_XTS_DECR_FAILED when all fail - the wrong key. Run before
+ * mounting, because the engine's load erases entries whose CRC fails. */
+esp_err_t fk_nvs_crypt_check_key(fk_nvs_crypt_flash_t *w);
+/* Forgets the key (overwrites it) and the raw flash. */
+void fk_nvs_crypt_flash_clear(fk_nvs_crypt_flash_t *w);
+
+/* Overwrites n bytes in a way the compiler may not drop (key copies). */
+void fk_nvs_crypt_wipe(void *p, size_t n);
 
 #ifdef __cplusplus
 }

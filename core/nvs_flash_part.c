@@ -4,6 +4,9 @@
 #include "esp_partition.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
+#include "fk_nvs_init_hook.h"
+
+esp_err_t (*fk_nvs_init_hook)(void);
 
 static const esp_partition_t *nvs_part(const char *label)
 {
@@ -27,7 +30,12 @@ esp_err_t nvs_flash_init_partition_ptr(const esp_partition_t *partition)
 
 esp_err_t nvs_flash_init(void)
 {
+#ifdef CONFIG_NVS_ENCRYPTION
+    return fk_nvs_flash_init_encrypted();
+#else
+    if (fk_nvs_init_hook) return fk_nvs_init_hook();
     return nvs_flash_init_partition(NVS_DEFAULT_PART_NAME);
+#endif
 }
 
 esp_err_t nvs_flash_erase_partition(const char *part_name)
