@@ -7,7 +7,8 @@
 
 #define CHUNK 256u
 
-/* Tiny formatter for the reason strings: the core has no stdio. */
+/* Tiny formatter for the reason strings: the core has no stdio. Without
+ * FK_DIAG every call is empty, and the compiler drops the texts with it. */
 typedef struct {
     char *p;
     size_t n, used;
@@ -15,12 +16,14 @@ typedef struct {
 
 static void put_s(msg_t *m, const char *s)
 {
+    if (!FK_DIAG) return;
     while (*s && m->used + 1 < m->n) m->p[m->used++] = *s++;
     if (m->n) m->p[m->used < m->n ? m->used : m->n - 1] = '\0';
 }
 
 static void put_hex(msg_t *m, uint32_t v, int min_digits)
 {
+    if (!FK_DIAG) return;
     char tmp[11];
     int i = 10;
     tmp[i] = '\0';
@@ -36,6 +39,7 @@ static void put_hex(msg_t *m, uint32_t v, int min_digits)
 
 static void put_u(msg_t *m, uint32_t v)
 {
+    if (!FK_DIAG) return;
     char tmp[11];
     int i = 10;
     tmp[i] = '\0';
@@ -317,7 +321,7 @@ esp_err_t fk_image_check_slot(const fk_image_info_t *info, uint32_t part_offset,
     if (part_end > 0x100000u) return ESP_OK; /* the SDK checks only layouts within 1 MiB */
     int32_t entry = (int32_t)(info->entry_addr - FK_IMAGE_IROM_LINK);
     if (entry > 0 && (uint32_t)entry > part_offset && (uint64_t)(uint32_t)entry < part_end) return ESP_OK;
-    if (why && whylen) {
+    if (FK_DIAG && why && whylen) {
         msg_t m = {why, whylen, 0};
         uint32_t linked;
         if (fk_image_linked_offset(info, &linked)) {

@@ -178,7 +178,6 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
 {
     const fk_boot_layout_t *l = &r->layout;
     fk_boot_selection_t *sel = &r->sel;
-    const fk_ota_config_t *cfg = fk_ota_config();
     uint32_t addr = l->otadata->address, n = (uint32_t)l->app_count;
     fk_ota_select_t s[2];
     esp_err_t err = fk_otadata_read(flash, addr, s);
@@ -188,7 +187,7 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
     r->active_entry = -1;
     r->initial = false;
     size_t at = put_str(sel->why, sizeof sel->why, 0, r->aborted ? "rollback: unconfirmed app aborted; " : "rollback: ");
-    if (cfg->anti_rollback) {
+    if (fk_ota_anti_rollback_on()) {
         if (fk_rb_initial(s)) {
             r->initial = true;
             sel->index = FK_BOOT_FACTORY_INDEX;
@@ -234,7 +233,7 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
         if (err != ESP_OK) return err;
         r->pending = true;
         at = put_str(sel->why, sizeof sel->why, at, " -> PENDING_VERIFY");
-    } else if (cfg->anti_rollback && fk_ota_select_state(e) == ESP_OTA_IMG_VALID) {
+    } else if (fk_ota_anti_rollback_on() && fk_ota_select_state(e) == ESP_OTA_IMG_VALID) {
         const esp_partition_t *p = fk_boot_index_partition(l, sel->index);
         if (p) fk_secure_version_raise_to(p);
     }
@@ -246,7 +245,7 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
 static esp_err_t choose(fk_flash_t *flash, fk_boot_result_t *r)
 {
     fk_boot_select(flash, &r->layout, &r->sel);
-    r->rollback = fk_ota_config()->rollback;
+    r->rollback = fk_ota_rollback_on();
     if (!r->rollback || !r->sel.otadata_read) return ESP_OK;
     return rb_select(flash, r);
 }
@@ -259,7 +258,7 @@ esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts
     memset(r, 0, sizeof *r);
     r->booted_index = FK_BOOT_INVALID_INDEX;
     r->active_entry = -1;
-    r->efuse_before = esp_efuse_read_secure_version();
+    if (FK_OTA_ROLLBACK) r->efuse_before = esp_efuse_read_secure_version();
     if (!check) {
         check = default_check;
         ctx = NULL;
@@ -308,7 +307,7 @@ esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts
             put_str(r->note, sizeof r->note, 0, "copy mode: ota_1 does not verify, not copied");
         }
     }
-    bool anti = r->rollback && fk_ota_config()->anti_rollback;
+    bool anti = fk_ota_anti_rollback_on();
     /* The order lives in the result, not on the stack: the image checks below
      * run deep, and the ESP8266's stack is small. */
     int *order = r->order;
@@ -335,10 +334,10 @@ esp_err_t fk_boot_go(fk_flash_t *flash, const fk_ptable_t *t, const fk_boot_opts
             r->initial_written = true;
             if (anti) fk_secure_version_raise_to(p);
         }
-        r->efuse_after = esp_efuse_read_secure_version();
+        if (FK_OTA_ROLLBACK) r->efuse_after = esp_efuse_read_secure_version();
         return ESP_OK;
     }
-    r->efuse_after = esp_efuse_read_secure_version();
+    if (FK_OTA_ROLLBACK) r->efuse_after = esp_efuse_read_secure_version();
     return ESP_ERR_NOT_FOUND;
 }
 

@@ -50,8 +50,18 @@ typedef int32_t esp_err_t;
 #define ESP_ERR_OTA_ROLLBACK_INVALID_STATE  (ESP_ERR_OTA_BASE + 0x06)
 #endif
 
-/* Name of an error code ("ESP_ERR_NVS_NOT_FOUND"), or "UNKNOWN ERROR".
- * Covers every code defined by flashkit's headers. */
+/* Diagnostic text: the names below and the reasons the OTA / image / boot
+ * code writes ("checksum mismatch (calculated 0xee, stored 0x11)").
+ * Default 1. A firmware that only needs the codes builds the core with
+ * -DFK_DIAG=0 (ESP-IDF's CONFIG_ESP_ERR_TO_NAME_LOOKUP off): about 1 KB of
+ * flash and 200 bytes of RAM less on the ESP8266 (docs/target.md); every
+ * error code stays the same, the texts are empty. */
+#ifndef FK_DIAG
+#define FK_DIAG 1
+#endif
+
+/* Name of an error code ("ESP_ERR_NVS_NOT_FOUND"), or "UNKNOWN ERROR" (always
+ * that with FK_DIAG 0). Covers every code defined by flashkit's headers. */
 const char *esp_err_to_name(esp_err_t code);
 
 #ifdef __cplusplus

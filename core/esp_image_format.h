@@ -61,7 +61,7 @@ typedef struct {
     uint8_t hash_calc[ESP_IMAGE_HASH_LEN];
     uint8_t hash_stored[ESP_IMAGE_HASH_LEN];
     /* on failure: why, e.g. "checksum mismatch (calculated 0xee, stored 0x11)" */
-    char reason[96];
+    char reason[FK_DIAG ? 96 : 1]; /* always "" without FK_DIAG */
 } fk_image_info_t;
 
 /* The ESP8266 SDK's esp_image_load(VERIFY) rules (spec app-image.md §3) on an image at flash

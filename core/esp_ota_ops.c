@@ -4,13 +4,12 @@
 #include <string.h>
 #include "esp_image_format.h"
 #include "fk_hash.h"
-#include "fk_le.h"
 #include "otadata.h"
 
 /* The SHA-256 of an incoming image is computed while it arrives, from the
  * bytes read back from flash right after each write: the hash then overlaps
- * the download instead of following it. Only the segment lengths are parsed
- * here (to know where the hashed prefix [0, L) ends); esp_ota_end still runs
+ * the download instead of following it. Only the segment lengths are decoded
+ * here (fk_image_fmt, to know where the hashed prefix [0, L) ends); esp_ota_end still runs
  * the full verification for everything else, and falls back to hashing the
  * slot again whenever this stream could not follow the image. */
 typedef struct {
@@ -18,7 +17,7 @@ typedef struct {
     uint32_t next_hdr;  /* offset of the next segment header */
     uint32_t L;         /* end of the hashed prefix; 0 = not known yet */
     uint8_t nsegs, seen;
-    uint8_t buf[8];     /* header being assembled */
+    uint8_t buf[FK_IMAGE_SEG_HDR_LEN]; /* image or segment header being assembled */
     uint8_t have;
     bool bad;
     fk_sha256_t sha;
@@ -34,9 +33,9 @@ typedef struct {
 
 static ota_handle_t handles[FK_OTA_MAX_HANDLES];
 static esp_ota_handle_t last_id;
-static char last_error[200];
-/* Too large for an ESP8266 task stack; updates are not re-entrant anyway. */
-static fk_image_info_t info;
+/* The reason behind the last failure; one empty byte without FK_DIAG, so
+ * the formatter below folds away with every message. */
+static char last_error[FK_DIAG ? 200 : 1];
 
 const char *fk_ota_last_error(void)
 {
@@ -46,6 +45,7 @@ const char *fk_ota_last_error(void)
 /* No stdio in the core: a minimal "text, hex, text" formatter. */
 static size_t err_put(size_t at, const char *s)
 {
+    if (!FK_DIAG) return 0;
     while (*s && at + 1 < sizeof last_error) last_error[at++] = *s++;
     last_error[at] = 0;
     return at;
@@ -53,6 +53,7 @@ static size_t err_put(size_t at, const char *s)
 
 static size_t err_hex(size_t at, uint32_t v)
 {
+    if (!FK_DIAG) return 0;
     char d[11] = "0x";
     int n = 0;
     for (int shift = 28; shift >= 0; shift -= 4) {
@@ -129,20 +130,25 @@ static void stream_feed(ota_stream_t *st, const uint8_t *d, size_t n)
         if (in_hdr) {
             take = 1;
             st->buf[st->have++] = *d;
-            if (st->pos + 1 == ESP_IMAGE_HEADER_LEN_ESP8266 && st->have == 8) {
-                st->nsegs = st->buf[1];
+            if (st->have == sizeof st->buf) {
                 st->have = 0;
-                st->next_hdr = ESP_IMAGE_HEADER_LEN_ESP8266;
-                if (st->nsegs > ESP_IMAGE_MAX_SEGMENTS) st->bad = true;
-                if (st->nsegs == 0) st->L = (ESP_IMAGE_HEADER_LEN_ESP8266 + 16u) & ~15u;
-            } else if (st->pos >= ESP_IMAGE_HEADER_LEN_ESP8266 && st->have == 8) {
-                uint32_t len = fk_le32(st->buf + 4);
-                st->have = 0;
-                if (len % 4 || len > ESP_IMAGE_MAX_PART_SIZE) {
-                    st->bad = true;
+                /* The image header and a segment header are both 8 bytes. */
+                if (st->pos < ESP_IMAGE_HEADER_LEN_ESP8266) {
+                    fk_image_hdr_t h;
+                    fk_image_hdr_decode(st->buf, &h);
+                    st->nsegs = h.segment_count;
+                    st->next_hdr = ESP_IMAGE_HEADER_LEN_ESP8266;
+                    if (st->nsegs > ESP_IMAGE_MAX_SEGMENTS) st->bad = true;
+                    if (st->nsegs == 0) st->L = fk_image_checksum_offs(ESP_IMAGE_HEADER_LEN_ESP8266) + 1;
                 } else {
-                    st->next_hdr = st->pos + 1 + len;
-                    if (++st->seen == st->nsegs) st->L = (st->next_hdr + 16u) & ~15u;
+                    uint32_t load, len;
+                    fk_image_seg_decode(st->buf, &load, &len);
+                    if (len % 4 || len > ESP_IMAGE_MAX_PART_SIZE) {
+                        st->bad = true;
+                    } else {
+                        st->next_hdr = st->pos + 1 + len;
+                        if (++st->seen == st->nsegs) st->L = fk_image_checksum_offs(st->next_hdr) + 1;
+                    }
                 }
             }
         } else {
@@ -182,7 +188,7 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
         set_error("refusing to overwrite the running app's partition at ", p->address, "");
         return ESP_ERR_OTA_PARTITION_CONFLICT;
     }
-    if (fk_ota_config()->rollback) {
+    if (fk_ota_rollback_on()) {
         esp_ota_img_states_t st;
         if (esp_ota_get_state_partition(esp_ota_get_running_partition(), &st) == ESP_OK &&
             st == ESP_OTA_IMG_PENDING_VERIFY) {
@@ -203,7 +209,7 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
         *out_handle = last_id;
         /* ESP-IDF does this after erasing the slot; flashkit erases lazily,
          * so before the first byte: the old contents are given up here. */
-        if (fk_ota_config()->rollback) esp_ota_invalidate_inactive_ota_data_slot();
+        if (fk_ota_rollback_on()) esp_ota_invalidate_inactive_ota_data_slot();
         return ESP_OK;
     }
     return ESP_ERR_NO_MEM;
@@ -262,19 +268,32 @@ esp_err_t esp_ota_abort(esp_ota_handle_t handle)
 
 static esp_err_t verify_slot(const esp_partition_t *p, unsigned checks)
 {
-    esp_err_t err = fk_image_verify(p->flash, p->address, p->size, checks, &info);
+    esp_err_t err = fk_ota_verify_part(p, checks);
     if (err == ESP_ERR_IMAGE_INVALID || err == ESP_ERR_INVALID_ARG) {
-        err_put(err_put(0, "image invalid: "), info.reason[0] ? info.reason : esp_err_to_name(err));
+        const fk_image_info_t *info = fk_ota_image_info();
+        err_put(err_put(0, "image invalid: "), info->reason[0] ? info->reason : esp_err_to_name(err));
         return ESP_ERR_OTA_VALIDATE_FAILED;
     }
     if (err != ESP_OK) set_error("flash read failed in the slot at ", p->address, "");
     return err;
 }
 
-/* Checks on the verified image (info) that the streamed hash stands for. */
+/* The configured check (e.g. Secure Boot v2 signatures, fk_sbv2_gate.h),
+ * its reason written straight after the prefix into the module's text. */
+static esp_err_t configured_check(const esp_partition_t *p)
+{
+    size_t at = err_put(0, "image invalid: ");
+    if (fk_ota_check_image(p, last_error + at, sizeof last_error - at) == ESP_OK) {
+        last_error[0] = 0;
+        return ESP_OK;
+    }
+    return ESP_ERR_OTA_VALIDATE_FAILED;
+}
+
+/* Checks on the verified image that the streamed hash stands for. */
 static esp_err_t check_streamed_hash(const esp_partition_t *part, uint32_t stream_L, const uint8_t digest[32])
 {
-    uint32_t L = info.checksum_offs + 1;
+    uint32_t L = fk_ota_image_info()->checksum_offs + 1;
     if (L != stream_L) return verify_slot(part, fk_ota_image_checks()); /* the stream lost track: hash again */
     uint8_t stored[ESP_IMAGE_HASH_LEN];
     esp_err_t err = fk_flash_read(part->flash, part->address + L, stored, sizeof stored);
@@ -302,15 +321,16 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     if (wrote == 0) return ESP_ERR_INVALID_ARG;
     esp_err_t err = verify_slot(part, streamed ? fk_ota_image_checks() & ~FK_IMAGE_CHECK_HASH : fk_ota_image_checks());
     if (err != ESP_OK && err != ESP_ERR_OTA_VALIDATE_FAILED) return err;
+    const fk_image_info_t *info = fk_ota_image_info();
     /* Lazy erase leaves older data past the new image: an image that needs
      * bytes beyond what was written was not fully received, whatever those
      * bytes happen to be. */
-    uint32_t need = info.image_len > info.data_end ? info.image_len : info.data_end;
-    if (err == ESP_OK && (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH)) need = info.checksum_offs + 1 + ESP_IMAGE_HASH_LEN;
-    if (info.nsegs) {
+    uint32_t need = info->image_len > info->data_end ? info->image_len : info->data_end;
+    if (err == ESP_OK && (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH)) need = info->checksum_offs + 1 + ESP_IMAGE_HASH_LEN;
+    if (info->nsegs) {
         /* Verification may stop at a segment header read from flash past the
          * data: that too means the stream ended early. */
-        const fk_image_segment_t *sg = &info.seg[info.nsegs - 1];
+        const fk_image_segment_t *sg = &info->seg[info->nsegs - 1];
         uint32_t end = sg->file_offs + 8u;
         if (sg->data_len <= part->size) end += sg->data_len;
         if (end > need) need = end;
@@ -326,18 +346,11 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     if (err != ESP_OK) return err;
     if (streamed && (err = check_streamed_hash(part, stream_L, digest)) != ESP_OK) return err;
     /* The reason goes straight into the module's error text. */
-    if (!fk_ota_config()->copy_app && fk_image_check_slot(&info, part->address, part->size, last_error, sizeof last_error) != ESP_OK)
+    if (!fk_ota_config()->copy_app && fk_image_check_slot(info, part->address, part->size, last_error, sizeof last_error) != ESP_OK)
         return ESP_ERR_OTA_VALIDATE_FAILED;
-    /* A configured image check (e.g. Secure Boot v2 signatures, fk_sbv2_gate.h)
-     * has the last word, as esp_image_verify's signature check in ESP-IDF. */
-    if (fk_ota_config()->check) {
-        char why[96];
-        if (fk_ota_check_image(part, why, sizeof why) != ESP_OK) {
-            err_put(err_put(0, "image invalid: "), why);
-            return ESP_ERR_OTA_VALIDATE_FAILED;
-        }
-    }
-    return ESP_OK;
+    /* A configured image check has the last word, as esp_image_verify's
+     * signature check in ESP-IDF. */
+    return fk_ota_config()->check ? configured_check(part) : ESP_OK;
 }
 
 static const esp_partition_t *otadata_partition(void)
@@ -355,16 +368,13 @@ static const esp_partition_t *ota_slot(uint32_t slot)
 /* The image a call is about to select: the configured check. */
 static esp_err_t check_target(const esp_partition_t *p)
 {
-    if (!fk_ota_config()->check) return verify_slot(p, fk_ota_image_checks());
-    char why[96];
-    if (fk_ota_check_image(p, why, sizeof why) == ESP_OK) return ESP_OK;
-    err_put(err_put(0, "image invalid: "), why);
-    return ESP_ERR_OTA_VALIDATE_FAILED;
+    return fk_ota_config()->check ? configured_check(p) : verify_slot(p, fk_ota_image_checks());
 }
 
+/* A yes/no answer: the reason is not kept. */
 static bool image_ok(const esp_partition_t *p)
 {
-    char why[96];
+    char why[1];
     return p && fk_ota_check_image(p, why, sizeof why) == ESP_OK;
 }
 
@@ -378,8 +388,7 @@ esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
     const esp_partition_t *od = otadata_partition();
     if (partition->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY)
         return od ? fk_otadata_set_factory(od->flash, od->address, od->size) : ESP_ERR_NOT_FOUND;
-    const fk_ota_config_t *cfg = fk_ota_config();
-    if (cfg->anti_rollback) {
+    if (fk_ota_anti_rollback_on()) {
         uint32_t v;
         err = fk_ota_image_secure_version(partition, &v);
         if (err != ESP_OK) return err;
@@ -392,7 +401,7 @@ esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
     if (!od) return ESP_ERR_NOT_FOUND;
     /* The test partition's low nibble is 0: it selects ota_0, as in the SDK. */
     uint32_t id = (uint32_t)partition->subtype & 0x0F, n = get_ota_partition_count();
-    if (!cfg->rollback) return fk_otadata_set_slot(od->flash, od->address, od->size, n, id);
+    if (!fk_ota_rollback_on()) return fk_otadata_set_slot(od->flash, od->address, od->size, n, id);
     if (od->size < FK_OTADATA_SIZE) return ESP_ERR_INVALID_SIZE;
     fk_ota_select_t s[2];
     err = fk_otadata_read(od->flash, od->address, s);
@@ -421,7 +430,7 @@ const esp_partition_t *esp_ota_get_boot_partition(void)
     fk_ota_select_t s[2];
     if (fk_otadata_read(od->flash, od->address, s) != ESP_OK) return NULL;
     uint8_t n = get_ota_partition_count();
-    if (fk_ota_config()->rollback) {
+    if (fk_ota_rollback_on()) {
         int a = fk_rb_active(s);
         return a < 0 || n == 0 ? default_boot() : ota_slot((uint32_t)fk_rb_slot(s[a].seq, n));
     }
@@ -475,7 +484,7 @@ static esp_err_t mark_active(bool valid)
     if (valid) {
         if (fk_ota_select_state(&s[a]) == ESP_OTA_IMG_VALID) return ESP_OK;
         esp_err_t err = fk_rb_set_state(od->flash, od->address, s, a, ESP_OTA_IMG_VALID);
-        if (err != ESP_OK || !fk_ota_config()->anti_rollback) return err;
+        if (err != ESP_OK || !fk_ota_anti_rollback_on()) return err;
         const esp_partition_t *run = esp_ota_get_running_partition();
         return run ? fk_secure_version_raise_to(run) : ESP_ERR_NOT_FOUND;
     }
@@ -506,7 +515,7 @@ bool esp_ota_check_rollback_is_possible(void)
     int a = fk_rb_active(s);
     if (n == 0 || a < 0) return false;
     const fk_ota_select_t *last = &s[1 - a];
-    bool anti = fk_ota_config()->anti_rollback;
+    bool anti = fk_ota_anti_rollback_on();
     if (!fk_rb_entry_valid(last)) {
         if (anti) return false;
         return image_ok(esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL));

@@ -23,7 +23,8 @@ extern "C" {
 
 typedef uint32_t esp_ota_handle_t;
 
-/* Simultaneous updates (the SDK's list is unbounded; one is the normal case). */
+/* Simultaneous updates (the SDK's list is unbounded; one is the normal case).
+ * Each costs 168 bytes of RAM on the ESP8266 (the running SHA-256). */
 #ifndef FK_OTA_MAX_HANDLES
 #define FK_OTA_MAX_HANDLES 2
 #endif
@@ -64,7 +65,9 @@ uint8_t get_ota_partition_count(void);
 
 /* ---- App rollback (ESP-IDF, rollback.md §6). Always compiled, as in
  * ESP-IDF; only the bootloader's handling, NEW from set_boot_partition and
- * begin's check depend on fk_ota_config()->rollback. ---- */
+ * begin's check depend on fk_ota_rollback_on() (compiled in with
+ * CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE, fk_ota_config.h; anti-rollback's
+ * eFuse counter likewise). ---- */
 
 /* The active entry becomes VALID (with anti-rollback the eFuse counter is
  * then raised to the running app's secure_version). ESP_ERR_NOT_FOUND: no

@@ -17,6 +17,7 @@ const fk_ota_config_t *fk_ota_config(void)
 void fk_ota_configure(const fk_ota_config_t *c)
 {
     cfg = *c;
+    cfg.rollback = FK_OTA_ROLLBACK && cfg.rollback;
     cfg.anti_rollback = cfg.rollback && cfg.anti_rollback;
 }
 
@@ -43,13 +44,24 @@ void fk_ota_set_copy_app(bool on)
 
 void fk_ota_set_rollback(bool rollback, bool anti_rollback)
 {
-    cfg.rollback = rollback;
-    cfg.anti_rollback = rollback && anti_rollback;
+    cfg.rollback = FK_OTA_ROLLBACK && rollback;
+    cfg.anti_rollback = cfg.rollback && anti_rollback;
+}
+
+fk_image_info_t *fk_ota_image_info(void)
+{
+    return &info;
+}
+
+esp_err_t fk_ota_verify_part(const esp_partition_t *p, unsigned checks)
+{
+    if (!p || !p->flash) return ESP_ERR_INVALID_ARG;
+    return fk_image_verify(p->flash, p->address, p->size, checks, &info);
 }
 
 static void copy_why(char *why, size_t len, const char *s)
 {
-    if (!len) return;
+    if (!len || !FK_DIAG) return;
     size_t n = strlen(s);
     if (n >= len) n = len - 1;
     memcpy(why, s, n);
@@ -59,9 +71,8 @@ static void copy_why(char *why, size_t len, const char *s)
 esp_err_t fk_ota_check_image(const esp_partition_t *p, char *why, size_t len)
 {
     if (cfg.check) return cfg.check(cfg.ctx, p, why, len);
-    if (!p || !p->flash) return ESP_ERR_INVALID_ARG;
-    esp_err_t err = fk_image_verify(p->flash, p->address, p->size, cfg.image_checks, &info);
-    if (err != ESP_OK) copy_why(why, len, info.reason[0] ? info.reason : esp_err_to_name(err));
+    esp_err_t err = fk_ota_verify_part(p, cfg.image_checks);
+    if (err != ESP_OK && p && p->flash) copy_why(why, len, info.reason[0] ? info.reason : esp_err_to_name(err));
     return err;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "esp_err.h"
+#include "esp_image_format.h"
 #include "esp_partition.h"
 
 #ifdef __cplusplus
@@ -34,7 +35,34 @@ typedef struct {
     void *ctx;
 } fk_ota_config_t;
 
+/* Rollback and anti-rollback are compiled in only with ESP-IDF's
+ * CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE (sdkconfig.h style: defined to 1 =
+ * on). Off by default, as on the ESP8266 SDK, which has no rollback: the
+ * otadata states are then never consulted by esp_ota_begin / end /
+ * set_boot_partition / get_boot_partition or the bootloader, and a firmware
+ * links none of that code. The host build (top CMakeLists.txt) and the
+ * target tests turn it on; fk_ota_set_rollback() is then the run-time
+ * switch. Without it, rollback requests are ignored (config->rollback stays
+ * false), which is exactly the behaviour of rollback switched off at run
+ * time. The ESP-IDF rollback API functions (esp_ota_mark_app_valid_...)
+ * stay callable either way, as in ESP-IDF. */
+#if defined(CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE) && CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE
+#define FK_OTA_ROLLBACK 1
+#else
+#define FK_OTA_ROLLBACK 0
+#endif
+
 const fk_ota_config_t *fk_ota_config(void);
+/* Compile-time constant false without FK_OTA_ROLLBACK, so the callers'
+ * rollback branches are dropped by the compiler. */
+static inline bool fk_ota_rollback_on(void)
+{
+    return FK_OTA_ROLLBACK && fk_ota_config()->rollback;
+}
+static inline bool fk_ota_anti_rollback_on(void)
+{
+    return FK_OTA_ROLLBACK && fk_ota_config()->anti_rollback;
+}
 void fk_ota_configure(const fk_ota_config_t *cfg);
 /* Back to the defaults (everything off, checksum + hash, images on flash). */
 void fk_ota_config_reset(void);
@@ -44,6 +72,13 @@ unsigned fk_ota_image_checks(void);
 void fk_ota_set_copy_app(bool on);
 /* anti_rollback is ignored without rollback, as Kconfig's "depends on". */
 void fk_ota_set_rollback(bool rollback, bool anti_rollback);
+
+/* The one fk_image_info_t the OTA API, the configured check and the
+ * bootloader share (388 bytes: too large for an ESP8266 task stack, and
+ * none of them is re-entrant). Valid until the next verification. */
+fk_image_info_t *fk_ota_image_info(void);
+/* fk_image_verify of part's image with `checks` into fk_ota_image_info(). */
+esp_err_t fk_ota_verify_part(const esp_partition_t *part, unsigned checks);
 
 /* Verifies the image in part the configured way; the reason in why. */
 esp_err_t fk_ota_check_image(const esp_partition_t *part, char *why, size_t len);
