@@ -28,7 +28,7 @@ static void test_fallback(void)
     CHECK_EQ(fk_boot_run(&emu.flash, &t, NULL, NULL, &r), ESP_OK);
     CHECK_EQ(r.booted_index, 1);
     CHECK_EQ(r.ntries, 1);
-    CHECK_EQ(fk_boot_running_addr(), 0x30000);
+    CHECK_EQ(fk_app_running_addr(), 0x30000);
 
     /* Corrupt ota_1: ota_0 is tried next, then factory. */
     emu.mem[0x30000 + 40] ^= 0xFF;
@@ -54,7 +54,7 @@ static void test_fallback(void)
     emu.mem[0x10000 + 8] ^= 1; /* factory broken too: nothing bootable */
     CHECK_EQ(fk_boot_run(&emu.flash, &t, NULL, NULL, &r), ESP_ERR_NOT_FOUND);
     CHECK(r.booted == NULL);
-    CHECK_EQ(fk_boot_running_addr(), 0);
+    CHECK_EQ(fk_app_running_addr(), 0);
     fk_emu_close(&emu);
 }
 

@@ -84,7 +84,7 @@ static void test_chunks(void)
     fk_emu_t emu;
     fk_ptable_t t;
     CHECK_EQ(ota_test_device(&emu, &t, 2, false, false), 0);
-    fk_boot_set_running(0);
+    fk_app_start_at(0);
     size_t chunks[] = {1, 3, 7, 16, 255, 4095, 4096, 4097, 65536};
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
         CHECK_EQ(ota_image(slot(1), img2, len2, chunks[i]), ESP_OK);
@@ -130,11 +130,11 @@ static void test_errors(void)
     CHECK_EQ(esp_ota_begin(factory, 0, &h), ESP_ERR_INVALID_ARG);
     CHECK_EQ(esp_ota_begin(slot(0), OTA_TEST_SLOT + 1, &h), ESP_ERR_INVALID_SIZE);
     /* The running slot: PARTITION_CONFLICT. */
-    fk_boot_set_running(slot(1)->address + 0x100);
+    fk_app_start_at(slot(1)->address + 0x100);
     CHECK(esp_ota_get_running_partition() == slot(1));
     CHECK_EQ(esp_ota_begin(slot(1), 0, &h), ESP_ERR_OTA_PARTITION_CONFLICT);
     CHECK(strstr(fk_ota_last_error(), "running") != NULL);
-    fk_boot_set_running(factory->address);
+    fk_app_start_at(factory->address);
     /* Handle pool and ids. */
     CHECK_EQ(esp_ota_begin(slot(0), 0, &h), ESP_OK);
     CHECK_EQ(esp_ota_begin(slot(1), 0, &h2), ESP_OK);
