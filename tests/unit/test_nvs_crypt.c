@@ -1,4 +1,4 @@
-/* XTS-AES-256 through the port (known answers from the spec, which
+/* XTS-AES-256 through the port (IEEE 1619 vector 10; known answers from the spec, which
  * reproduces the SDK host test's "check underlying xts code"), the nvs_keys
  * codec and the whole-image transform. */
 #include <stdio.h>
@@ -100,9 +100,46 @@ static void test_image(void)
     CHECK_EQ(fk_nvs_crypt_image(&cfg, false, img, 100), ESP_ERR_INVALID_SIZE);
 }
 
+/* IEEE 1619-2007 Annex B, vector 10 (XTS-AES-256): key1 = e's digits,
+ * key2 = pi's, data unit sequence number 0xFF, plaintext bytes 0..255
+ * repeating. XTS without ciphertext stealing treats each block on its own
+ * (block j's tweak depends only on j), so the standard's 512-byte unit checks
+ * here in its first 256 bytes, and as one NVS entry (32 bytes at partition
+ * offset 0xFF: the offset little-endian is the sequence number) in its first
+ * 32. */
+static void test_ieee1619_vector10(void)
+{
+    static const char *const ct_hex[8] = {
+        "1c3b3a102f770386e4836c99e370cf9bea00803f5e482357a4ae12d414a3e63b",
+        "5d31e276f8fe4a8d66b317f9ac683f44680a86ac35adfc3345befecb4bb188fd",
+        "5776926c49a3095eb108fd1098baec70aaa66999a72a82f27d848b21d4a741b0",
+        "c5cd4d5fff9dac89aeba122961d03a757123e9870f8acf1000020887891429ca",
+        "2a3e7a7d7df7b10355165c8b9a6d0a7de8b062c4500dc4cd120c0f7418dae3d0",
+        "b5781c34803fa75421c790dfe1de1834f280d7667b327f6c8cd7557e12ac3a0f",
+        "93ec05c52e0493ef31a12d3d9260f79a289d6a379bc70c50841473d1a8cc81ec",
+        "583e9645e07b8d9670655ba5bbcfecc6dc3966380ad8fecb17b6ba02469a020a",
+    };
+    nvs_sec_cfg_t cfg;
+    hex("2718281828459045235360287471352662497757247093699959574966967627", cfg.eky);
+    hex("3141592653589793238462643383279502884197169399375105820974944592", cfg.tky);
+    uint8_t pt[256], want[256], out[256];
+    for (unsigned i = 0; i < sizeof pt; i++) pt[i] = (uint8_t)i;
+    for (unsigned i = 0; i < 8; i++) hex(ct_hex[i], want + 32 * i);
+    uint8_t unit[16] = {0xFF};
+    CHECK_EQ(fk_xts_crypt((const uint8_t *)&cfg, 1, unit, pt, out, sizeof pt), 0);
+    CHECK(memcmp(out, want, sizeof want) == 0);
+    CHECK_EQ(fk_xts_crypt((const uint8_t *)&cfg, 0, unit, want, out, sizeof want), 0);
+    CHECK(memcmp(out, pt, sizeof pt) == 0);
+    CHECK_EQ(fk_nvs_crypt_entries(&cfg, true, 0xFF, pt, out, 32), ESP_OK);
+    CHECK(memcmp(out, want, 32) == 0);
+    CHECK_EQ(fk_nvs_crypt_entries(&cfg, false, 0xFF, want, out, 32), ESP_OK);
+    CHECK(memcmp(out, pt, 32) == 0);
+}
+
 int main(void)
 {
     test_kats();
+    test_ieee1619_vector10();
     test_keys();
     test_image();
     return fk_test_done("nvs_crypt");
