@@ -1,6 +1,10 @@
 /* CLI helpers every command relies on: JSON strings that stay valid JSON
- * whatever the bytes, sizes, atomic output, mkdir -p. */
+ * whatever the bytes, sizes, atomic output, mkdir -p, the whitespace rules
+ * of the reference's Python, the one list of CSV value encodings. */
+#include "fk_nvs_format.h"
 #include "fk_test.h"
+#include "nvs_csv.h"
+#include "pyint.h"
 #include "util.h"
 
 #include <sys/stat.h>
@@ -156,6 +160,72 @@ static void test_messages(void)
     CHECK(strlen(b) < sizeof b && strstr(b, "..."));
 }
 
+/* Python strips with two sets (str.strip(), int()); a CSV record is stripped
+ * without its line end. Every byte checked against each rule. */
+static void test_whitespace(void)
+{
+    for (int c = 0; c < 256; c++) {
+        bool intsp = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+        bool sp = intsp || (c >= 0x1c && c <= 0x1f);
+        CHECK_EQ(fk_is_pyintspace((unsigned char)c), intsp);
+        CHECK_EQ(fk_is_pyspace((unsigned char)c), sp);
+        CHECK_EQ(fk_is_pyblank((unsigned char)c), sp && c != '\n' && c != '\r');
+    }
+    const char *s = "\x1c \t\nab c\r\v\x1f";
+    size_t n = strlen(s);
+    fk_trim_span(&s, &n);
+    CHECK(n == 4 && !memcmp(s, "ab c", 4));
+    s = " \t\x1c" "a\v ";
+    n = strlen(s);
+    fk_trim_span_by(&s, &n, fk_is_pyblank);
+    CHECK(n == 1 && *s == 'a');
+    s = "\n a \r"; /* line ends are not blanks: kept */
+    n = strlen(s);
+    fk_trim_span_by(&s, &n, fk_is_pyblank);
+    CHECK_EQ(n, 5);
+    char t[] = "\f\x1d x y \x1e";
+    CHECK(!strcmp(fk_trim(t), "x y"));
+    /* int(" 0x10\t", 0) == 16, int("\x1c5", 0) is an error, as in Python. */
+    int64_t v = 0;
+    CHECK(fk_pyint(" 0x10\t", 6, &v) && v == 16);
+    CHECK(!fk_pyint("\x1c" "5", 2, &v));
+    CHECK(!fk_pyint("5\x1f", 2, &v));
+    CHECK(fk_pyint("\v-7\f", 4, &v) && v == -7);
+}
+
+/* The encodings a CSV row may name: integers from the core's type names,
+ * the rest from nvs_csv's table; the message lists exactly those. */
+static void test_encodings(void)
+{
+    uint8_t item = 0xAA;
+    CHECK_EQ(fk_nvs_csv_encoding("U32", &item), FK_CSV_ENC_INT);
+    CHECK_EQ(item, NVS_ITEM_U32);
+    CHECK_EQ(fk_nvs_csv_encoding("i8", NULL), FK_CSV_ENC_INT);
+    CHECK_EQ(fk_nvs_csv_encoding("Hex2Bin", &item), FK_CSV_ENC_HEX2BIN);
+    CHECK_EQ(item, 0);
+    CHECK_EQ(fk_nvs_csv_encoding("string", NULL), FK_CSV_ENC_STRING);
+    CHECK_EQ(fk_nvs_csv_encoding("base64", NULL), FK_CSV_ENC_BASE64);
+    CHECK_EQ(fk_nvs_csv_encoding("BINARY", NULL), FK_CSV_ENC_BINARY);
+    CHECK_EQ(fk_nvs_csv_encoding("blob", NULL), FK_CSV_ENC_UNKNOWN); /* a type, not an encoding */
+    CHECK_EQ(fk_nvs_csv_encoding("u128", NULL), FK_CSV_ENC_UNKNOWN);
+    CHECK_EQ(fk_nvs_csv_encoding("", NULL), FK_CSV_ENC_UNKNOWN);
+    char list[256] = "";
+    unsigned names = 0;
+    for (unsigned i = 0; i < fk_nvs_type_name_count; i++)
+        if (fk_nvs_type_int_size(fk_nvs_type_names[i].type)) {
+            strcat(list, fk_nvs_type_names[i].name);
+            strcat(list, ", ");
+            names++;
+        }
+    for (size_t i = 0; i < fk_nvs_csv_encoding_count; i++) {
+        if (i + 1 == fk_nvs_csv_encoding_count) strcpy(list + strlen(list) - 2, " or ");
+        strcat(list, fk_nvs_csv_encodings[i].name);
+        if (i + 1 < fk_nvs_csv_encoding_count) strcat(list, ", ");
+    }
+    CHECK_EQ(names, 8);
+    CHECK(!strcmp(list, fk_nvs_csv_encoding_names));
+}
+
 int main(void)
 {
     test_json();
@@ -163,5 +233,7 @@ int main(void)
     test_files();
     test_output_nodes();
     test_messages();
+    test_whitespace();
+    test_encodings();
     return fk_test_done("util");
 }

@@ -7,13 +7,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static void say(const char *what, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "flashkit: %s: ", what);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void fk_err(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("flashkit: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say("error", fmt, ap);
     va_end(ap);
 }
 
@@ -21,9 +26,7 @@ void fk_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("flashkit: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say("warning", fmt, ap);
     va_end(ap);
 }
 
@@ -339,15 +342,30 @@ int fk_mkdir_p(const char *dir)
     return rc;
 }
 
+bool fk_is_pyintspace(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 bool fk_is_pyspace(unsigned char c)
 {
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+    return fk_is_pyintspace(c) || (c >= 0x1c && c <= 0x1f);
+}
+
+bool fk_is_pyblank(unsigned char c)
+{
+    return c != '\n' && c != '\r' && fk_is_pyspace(c);
+}
+
+void fk_trim_span_by(const char **s, size_t *n, bool (*is_space)(unsigned char))
+{
+    while (*n && is_space((unsigned char)**s)) (*s)++, (*n)--;
+    while (*n && is_space((unsigned char)(*s)[*n - 1])) (*n)--;
 }
 
 void fk_trim_span(const char **s, size_t *n)
 {
-    while (*n && fk_is_pyspace((unsigned char)**s)) (*s)++, (*n)--;
-    while (*n && fk_is_pyspace((unsigned char)(*s)[*n - 1])) (*n)--;
+    fk_trim_span_by(s, n, fk_is_pyspace);
 }
 
 char *fk_trim(char *s)

@@ -69,11 +69,20 @@ bool fk_opt_value(int argc, char **argv, int *i, const char *name, const char **
 /* mkdir -p: creates dir and its missing parents. 0, or -1 with errno. */
 int fk_mkdir_p(const char *dir);
 
-/* The whitespace Python's str.strip() removes, ASCII part, which the
- * reference tools strip fields and lines with: space, \t \n \v \f \r and
- * \x1c..\x1f. The one trimming rule for every CSV reader. */
+/* Whitespace, as the reference tools' Python sees it (ASCII part). Three
+ * sets, because Python has two and a CSV record needs a third:
+ * fk_is_pyspace: what str.strip() removes, which the reference tools strip
+ *   fields and lines with: space, \t \n \v \f \r and \x1c..\x1f;
+ * fk_is_pyblank: the same inside one CSV record, where \n and \r are not
+ *   blanks but the record's end;
+ * fk_is_pyintspace: what int(s, 0) ignores around a number: space and
+ *   \t \n \v \f \r only ("\x1c5" is not a number to Python). */
 bool fk_is_pyspace(unsigned char c);
-/* Trims that whitespace off both ends of the span s[0..*n). */
+bool fk_is_pyblank(unsigned char c);
+bool fk_is_pyintspace(unsigned char c);
+/* Trims the is_space set off both ends of the span s[0..*n). */
+void fk_trim_span_by(const char **s, size_t *n, bool (*is_space)(unsigned char));
+/* fk_trim_span_by(s, n, fk_is_pyspace): the rule for fields and lines. */
 void fk_trim_span(const char **s, size_t *n);
 /* The same in place on a NUL-terminated string: cuts the end, returns the
  * first character kept. */

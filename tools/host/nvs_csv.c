@@ -3,12 +3,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* Python's str.strip() set restricted to ASCII: the reference strips each line with it. */
-static bool csv_ws(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1f);
-}
+#include "fk_nvs_format.h"
+#include "util.h"
 
 static bool csv_eol(unsigned char c)
 {
@@ -118,7 +116,7 @@ int fk_csv_next(fk_csv_reader_t *r, char *err, size_t errlen)
     }
     for (;;) {
         q = r->p;
-        while (q < r->end && csv_ws((unsigned char)*q)) q++;
+        while (q < r->end && fk_is_pyblank((unsigned char)*q)) q++;
         if (q >= r->end) {
             r->p = r->end;
             return 0;
@@ -170,7 +168,7 @@ int fk_csv_next(fk_csv_reader_t *r, char *err, size_t errlen)
                 r->buf[used++] = *q++;
             }
             const char *after = q;
-            while (after < r->end && csv_ws((unsigned char)*after)) after++;
+            while (after < r->end && fk_is_pyblank((unsigned char)*after)) after++;
             if (after < r->end && *after != ',' && !csv_eol((unsigned char)*after)) {
                 snprintf(err, errlen, "%s:%d: field %zu: unexpected text after the closing quote", r->name,
                          r->line, r->nf + 1);
@@ -183,7 +181,7 @@ int fk_csv_next(fk_csv_reader_t *r, char *err, size_t errlen)
             const char *e = q;
             /* The last field of a record loses trailing whitespace (the reference strips lines). */
             if (q >= r->end || *q != ',')
-                while (e > s && csv_ws((unsigned char)e[-1])) e--;
+                while (e > s && fk_is_pyblank((unsigned char)e[-1])) e--;
             if (buf_room(r, used, (size_t)(e - s) + 1)) goto oom;
             memcpy(r->buf + used, s, (size_t)(e - s));
             used += (size_t)(e - s);
@@ -208,12 +206,6 @@ oom:
     return -1;
 }
 
-static void trim(const char **s, size_t *n)
-{
-    while (*n && csv_ws((unsigned char)**s)) (*s)++, (*n)--;
-    while (*n && csv_ws((unsigned char)(*s)[*n - 1])) (*n)--;
-}
-
 enum { COL_KEY, COL_TYPE, COL_ENC, COL_VALUE, COL_N };
 static const char *const col_names[COL_N] = {"key", "type", "encoding", "value"};
 
@@ -235,7 +227,7 @@ int fk_nvs_csv_parse(const char *text, size_t len, const char *name, fk_csv_rows
     for (size_t i = 0; i < r.nf; i++) {
         const char *h = fk_csv_field(&r, i);
         size_t hn = r.len[i];
-        trim(&h, &hn);
+        fk_trim_span_by(&h, &hn, fk_is_pyblank);
         for (int c = 0; c < COL_N; c++) {
             if (hn != strlen(col_names[c]) || memcmp(h, col_names[c], hn) != 0) continue;
             if (col[c] >= 0) {
@@ -286,7 +278,7 @@ int fk_nvs_csv_parse(const char *text, size_t len, const char *name, fk_csv_rows
             if ((size_t)col[c] >= r.nf) continue;
             const char *f = fk_csv_field(&r, col[c]);
             size_t fl = r.len[col[c]];
-            if (fl && (csv_ws((unsigned char)f[0]) || csv_ws((unsigned char)f[fl - 1]))) {
+            if (fl && (fk_is_pyblank((unsigned char)f[0]) || fk_is_pyblank((unsigned char)f[fl - 1]))) {
                 snprintf(err, errlen,
                          "%s:%d: field %d (%s): '%.*s' has spaces around it; Espressif's generator refuses "
                          "this row, write it without them",
@@ -342,7 +334,7 @@ void fk_csv_rows_free(fk_csv_rows_t *rows)
 bool fk_csv_needs_quotes(const char *s, size_t n)
 {
     if (n == 0) return false;
-    if (csv_ws((unsigned char)s[0]) || csv_ws((unsigned char)s[n - 1]) || s[0] == '"' || s[0] == '#')
+    if (fk_is_pyblank((unsigned char)s[0]) || fk_is_pyblank((unsigned char)s[n - 1]) || s[0] == '"' || s[0] == '#')
         return true;
     for (size_t i = 0; i < n; i++)
         if (s[i] == ',' || csv_eol((unsigned char)s[i])) return true;
@@ -388,4 +380,25 @@ void fk_csv_put_field(FILE *f, const char *s, size_t n)
         fputc(s[i], f);
     }
     fputc('"', f);
+}
+
+/* Beside the integers (the core's type names), the reference knows these. */
+static const fk_csv_encoding_t encodings[] = {
+    {"string", FK_CSV_ENC_STRING},
+    {"hex2bin", FK_CSV_ENC_HEX2BIN},
+    {"base64", FK_CSV_ENC_BASE64},
+    {"binary", FK_CSV_ENC_BINARY},
+};
+const fk_csv_encoding_t *const fk_nvs_csv_encodings = encodings;
+const size_t fk_nvs_csv_encoding_count = sizeof encodings / sizeof encodings[0];
+const char fk_nvs_csv_encoding_names[] = "u8, i8, u16, i16, u32, i32, u64, i64, string, hex2bin, base64 or binary";
+
+fk_csv_enc_t fk_nvs_csv_encoding(const char *name, uint8_t *item)
+{
+    uint8_t t = fk_nvs_int_type_by_name(name);
+    if (item) *item = t;
+    if (t) return FK_CSV_ENC_INT;
+    for (size_t i = 0; i < fk_nvs_csv_encoding_count; i++)
+        if (!strcasecmp(name, encodings[i].name)) return encodings[i].kind;
+    return FK_CSV_ENC_UNKNOWN;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
+
 static int digit_value(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -15,9 +17,7 @@ static int digit_value(char c)
 
 bool fk_pyint(const char *s, size_t n, int64_t *out)
 {
-    /* int() ignores surrounding whitespace. */
-    while (n && isspace((unsigned char)*s)) s++, n--;
-    while (n && isspace((unsigned char)s[n - 1])) n--;
+    fk_trim_span_by(&s, &n, fk_is_pyintspace);
     bool neg = false;
     if (n && (*s == '+' || *s == '-')) {
         neg = *s == '-';
