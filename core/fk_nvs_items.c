@@ -19,16 +19,17 @@ static uint32_t tailroom(const fk_nvs_part_t *p)
 
 /* ---- lookup ---- */
 
-esp_err_t fk_nvs_find(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, uint8_t chunk,
-                   const fk_nvs_loc_t *skip, fk_nvs_loc_t *out)
+/* Lookup from entry i0 of the u0-th used page on. */
+static esp_err_t find_from(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, uint8_t chunk,
+                           const fk_nvs_loc_t *skip, unsigned u0, unsigned i0, fk_nvs_loc_t *out)
 {
     uint8_t tag = fk_nvs_tag(ns, key, chunk);
-    for (unsigned u = 0; u < p->nused; u++) {
+    for (unsigned u = u0; u < p->nused; u++) {
         uint16_t page = p->used[u];
         fk_nvs_page_t *pg = &p->pg[page];
         unsigned end = items_end(pg);
         const uint8_t *t = pg->tag;
-        for (unsigned i = 0; i < end; i++) {
+        for (unsigned i = u == u0 ? i0 : 0; i < end; i++) {
             const uint8_t *hit = memchr(t + i, tag, end - i);
             if (!hit) break;
             i = (unsigned)(hit - t);
@@ -53,6 +54,12 @@ esp_err_t fk_nvs_find(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *ke
     return ESP_ERR_NVS_NOT_FOUND;
 }
 
+esp_err_t fk_nvs_find(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, uint8_t chunk,
+                      const fk_nvs_loc_t *skip, fk_nvs_loc_t *out)
+{
+    return find_from(p, ns, type, key, chunk, skip, 0, 0, out);
+}
+
 esp_err_t fk_nvs_erase_loc(fk_nvs_part_t *p, const fk_nvs_loc_t *loc)
 {
     return fk_nvs_page_erase_item(p, loc->page, loc->idx, fk_nvs_item_span(&loc->e));
@@ -64,7 +71,7 @@ esp_err_t fk_nvs_erase_loc(fk_nvs_part_t *p, const fk_nvs_loc_t *loc)
  * if Espressif's runtime would take it for another live item there (issue
  * 12, docs/nvs-engine.md): a page per try, as many tries as pages. */
 static esp_err_t write_anywhere(fk_nvs_part_t *p, const fk_nvs_entry_t *hdr, const void *data,
-                                uint32_t size, fk_nvs_loc_t *where)
+                                uint32_t size, const fk_nvs_loc_t *old, fk_nvs_loc_t *where)
 {
     unsigned k = fk_nvs_type_is_varlen(hdr->type) ? fk_nvs_varlen_span(size) : 1;
     esp_err_t err = ESP_OK;
@@ -73,7 +80,7 @@ static esp_err_t write_anywhere(fk_nvs_part_t *p, const fk_nvs_entry_t *hdr, con
         if (p->cur == FK_NVS_NO_PAGE || fk_nvs_page_tail_entries(&p->pg[p->cur]) < k) {
             if (tries) return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
         } else {
-            err = fk_nvs_page_collides(p, p->cur, hdr, &clash);
+            err = fk_nvs_page_collides(p, p->cur, hdr, old, &clash);
             if (err != ESP_OK) return err;
             if (!clash) break;
             if (tries > p->npages) return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
@@ -135,15 +142,27 @@ static esp_err_t erase_whole(fk_nvs_part_t *p, const fk_nvs_loc_t *l)
 
 /* After writing the new copy: erase the old one, finding it again if a
  * garbage collection moved it meanwhile. Then any other item with that key:
- * ESP-IDF keeps one item per (key, type), so its images may hold several. */
+ * ESP-IDF keeps one item per (key, type), so its images may hold several.
+ * `old` was the first match in lookup order, so unless a collection
+ * reordered the pages the search goes on after it: the entries before it
+ * were looked at already (each look at one costs a flash read). */
 static esp_err_t erase_old(fk_nvs_part_t *p, fk_nvs_loc_t *old, uint32_t gc_before,
                            const fk_nvs_loc_t *newloc)
 {
     esp_err_t err = ESP_OK;
-    if (p->gc_count == gc_before) err = erase_whole(p, old);
+    unsigned u = 0, i = 0;
+    if (p->gc_count == gc_before) {
+        err = erase_whole(p, old);
+        while (u < p->nused && p->used[u] != old->page) u++;
+        i = old->idx + 1u;
+        if (u == p->nused || p->gc_count != gc_before) u = i = 0;
+    }
     while (err == ESP_OK) {
-        err = fk_nvs_find(p, old->e.ns, NVS_ITEM_ANY, old->e.key, NVS_CHUNK_ANY, newloc, old);
+        err = find_from(p, old->e.ns, NVS_ITEM_ANY, old->e.key, NVS_CHUNK_ANY, newloc, u, i, old);
         if (err == ESP_OK) err = erase_whole(p, old);
+        while (u < p->nused && p->used[u] != old->page) u++;
+        i = old->idx + 1u;
+        if (u == p->nused) u = i = 0;
     }
     return err == ESP_ERR_NVS_NOT_FOUND ? ESP_OK : err;
 }
@@ -179,7 +198,7 @@ esp_err_t fk_nvs_store_item(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const ch
     }
     uint32_t gc_before = p->gc_count;
     fk_nvs_loc_t nl;
-    err = write_anywhere(p, &e, data, size, &nl);
+    err = write_anywhere(p, &e, data, size, have_old ? &old : NULL, &nl);
     if (err != ESP_OK || !have_old) return err;
     return erase_old(p, &old, gc_before, &nl);
 }
@@ -226,7 +245,7 @@ esp_err_t fk_nvs_store_blob(fk_nvs_part_t *p, uint8_t ns, const char *key, const
         if (room) {
             /* A chunk the runtime would take for another item goes to the next page. */
             bool clash;
-            err = fk_nvs_page_collides(p, p->cur, &e, &clash);
+            err = fk_nvs_page_collides(p, p->cur, &e, NULL, &clash);
             if (err == ESP_OK && clash && ++clashes > p->npages) err = ESP_ERR_NVS_NOT_ENOUGH_SPACE;
             if (err != ESP_OK) break;
             room = !clash;
@@ -258,7 +277,7 @@ esp_err_t fk_nvs_store_blob(fk_nvs_part_t *p, uint8_t ns, const char *key, const
         ix.data[4] = (uint8_t)n;
         ix.data[5] = start;
         fk_nvs_entry_seal(&ix);
-        err = write_anywhere(p, &ix, NULL, 0, &nl);
+        err = write_anywhere(p, &ix, NULL, 0, have_old ? &old : NULL, &nl);
     }
     if (err != ESP_OK) {
         /* Leave no stray chunks of a version that never got its index. */

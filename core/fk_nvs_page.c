@@ -5,6 +5,9 @@
 #include "fk_nvs_read.h"
 #include "fk_nvs_priv.h"
 
+/* Entries a write of an item takes from a stack buffer (header included). */
+#define FK_NVS_WRITE_ENTRIES 4u
+
 uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
 {
     /* Only a filter (the key is always compared in full), taken from the v2
@@ -135,7 +138,8 @@ static void hfilter_add(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *e
     p->hfilter[a / 8] |= (uint8_t)(1u << (a % 8));
 }
 
-esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr, bool *clash)
+esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr,
+                               const fk_nvs_loc_t *known, bool *clash)
 {
     fk_nvs_page_t *pg = &p->pg[page];
     bool v1 = p->version == NVS_VERSION_V1 && hdr->chunk == NVS_CHUNK_ANY;
@@ -154,7 +158,9 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_ent
     for (unsigned i = 0; i < end; i++) {
         if (pg->tag[i] == FK_NVS_TAG_NONE || (!scan_all && pg->tag[i] != tag)) continue;
         fk_nvs_entry_t o;
-        esp_err_t err = fk_nvs_read_entry(p, page, i, &o);
+        /* The key's old copy often sits on this page: its entry is in hand. */
+        esp_err_t err = known && known->page == page && known->idx == i ? (o = known->e, ESP_OK)
+                                                                         : fk_nvs_read_entry(p, page, i, &o);
         if (err != ESP_OK) {
             p->hfilter_page = FK_NVS_NO_PAGE;
             return err;
@@ -166,6 +172,37 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_ent
         }
     }
     return ESP_OK;
+}
+
+/* Writes a header and its k data entries (the last one padded with 0xFF) in
+ * as few flash writes as a small stack buffer allows: every write costs a
+ * command round trip on the device, and one write of 64 bytes is cheaper
+ * than two of 32. Writes stay whole entries, as an encrypting flash under
+ * the engine needs. */
+static esp_err_t write_entries(fk_nvs_part_t *p, uint32_t addr, const fk_nvs_entry_t *hdr,
+                               const uint8_t *data, uint32_t size, unsigned k)
+{
+    uint8_t buf[FK_NVS_WRITE_ENTRIES * NVS_ENTRY_SIZE];
+    memcpy(buf, hdr, NVS_ENTRY_SIZE);
+    unsigned first = k < FK_NVS_WRITE_ENTRIES - 1 ? k : FK_NVS_WRITE_ENTRIES - 1;
+    uint32_t n = first * NVS_ENTRY_SIZE < size ? first * NVS_ENTRY_SIZE : size;
+    memset(buf + NVS_ENTRY_SIZE, 0xFF, first * NVS_ENTRY_SIZE);
+    if (n) memcpy(buf + NVS_ENTRY_SIZE, data, n);
+    esp_err_t err = fk_flash_write(p->flash, addr, buf, (1 + first) * NVS_ENTRY_SIZE);
+    if (err != ESP_OK || first == k) return err;
+    /* Longer items: the whole entries straight from the caller's data, then
+     * the padded last one. */
+    addr += (1 + first) * NVS_ENTRY_SIZE;
+    data += n;
+    size -= n;
+    uint32_t full = size / NVS_ENTRY_SIZE * NVS_ENTRY_SIZE;
+    if (full) err = fk_flash_write(p->flash, addr, data, full);
+    if (err == ESP_OK && size > full) {
+        memset(buf, 0xFF, NVS_ENTRY_SIZE);
+        memcpy(buf, data + full, size - full);
+        err = fk_flash_write(p->flash, addr + full, buf, NVS_ENTRY_SIZE);
+    }
+    return err;
 }
 
 esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr,
@@ -184,17 +221,7 @@ esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const fk_nvs_e
      * header is not. A cut before the first leaves dirty EMPTY entries,
      * which load marks ERASED; a cut before the second leaves a header over
      * an incomplete span, which load erases. */
-    err = fk_flash_write(p->flash, entry_addr(p, page, idx), hdr, NVS_ENTRY_SIZE);
-    if (err == ESP_OK && k > 1) {
-        uint32_t full = size / NVS_ENTRY_SIZE * NVS_ENTRY_SIZE;
-        if (full) err = fk_flash_write(p->flash, entry_addr(p, page, idx + 1), data, full);
-        if (err == ESP_OK && size > full) {
-            uint8_t last[NVS_ENTRY_SIZE];
-            memset(last, 0xFF, sizeof last);
-            memcpy(last, (const uint8_t *)data + full, size - full);
-            err = fk_flash_write(p->flash, entry_addr(p, page, idx + 1) + full, last, sizeof last);
-        }
-    }
+    err = write_entries(p, entry_addr(p, page, idx), hdr, data, size, k - 1);
     if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_WRITTEN);
     if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx + 1, k - 1, NVS_ENTRY_WRITTEN);
     if (err != ESP_OK) return err;

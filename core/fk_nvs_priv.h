@@ -88,8 +88,10 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
                              unsigned span, uint8_t tag);
 /* Would writing hdr on `page` leave two live items there that Espressif's
  * runtime takes for one (equal 24-bit hashes, other names)? Its mount erases
- * the older of such a pair on its active page. */
-esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr, bool *clash);
+ * the older of such a pair on its active page. `known` (may be NULL) is an
+ * item whose entry the caller holds, not read again. */
+esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr,
+                               const fk_nvs_loc_t *known, bool *clash);
 static inline void fk_nvs_hfilter_forget(fk_nvs_part_t *p, uint16_t page)
 {
     if (p->hfilter_page == page) p->hfilter_page = FK_NVS_NO_PAGE;
