@@ -1,7 +1,7 @@
 /* Locating the app descriptor. The SDK's esp_ota_get_partition_description
  * looks only at image offset 16, but in a real ESP8266 app the descriptor
- * heads .flash.rodata, i.e. the second flash segment (ota.md §8), so the
- * segments are walked and each one's first word is checked. */
+ * heads .flash.rodata, i.e. the second flash segment (ota.md §8): that is
+ * where it is read. */
 #include <string.h>
 #include "esp_image_format.h"
 #include "fk_le.h"
@@ -33,28 +33,33 @@ static bool magic_at(fk_flash_t *flash, uint32_t at)
            fk_le32(m) == ESP_APP_DESC_MAGIC_WORD;
 }
 
-/* Where the image at `offset` has its descriptor, relative to offset. */
+/* Where the image at `offset` has its descriptor, relative to offset: the
+ * first data of the first or the second segment of an ESP8266 image
+ * (.flash.text, then .flash.rodata, whose head it is; an app without
+ * flash-mapped code has it first), else ESP32's fixed 0x20. The headers are
+ * read with fk_image_fmt's decoders, no other segment is looked at. */
 static esp_err_t locate(fk_flash_t *flash, uint32_t offset, uint32_t part_size, uint32_t *found)
 {
-    uint8_t hdr[8];
-    if (fk_flash_read(flash, offset, hdr, sizeof hdr) != ESP_OK || hdr[0] != ESP_IMAGE_HEADER_MAGIC)
-        return ESP_ERR_NOT_FOUND;
-    uint64_t limit = (uint64_t)offset + part_size;
-    uint64_t pos = offset + ESP_IMAGE_HEADER_LEN_ESP8266;
-    for (unsigned i = 0; i < hdr[1] && i < ESP_IMAGE_MAX_SEGMENTS; i++) {
-        uint8_t sh[8];
-        if (pos + sizeof sh > limit || fk_flash_read(flash, (uint32_t)pos, sh, sizeof sh) != ESP_OK) break;
-        uint32_t len = fk_le32(sh + 4);
-        pos += sizeof sh;
-        if (pos + len > limit) break;
-        if (len >= ESP_APP_DESC_SIZE && magic_at(flash, (uint32_t)pos)) {
-            *found = (uint32_t)pos - offset;
+    uint8_t b[FK_IMAGE_HDR_LEN];
+    fk_image_hdr_t h;
+    if (fk_flash_read(flash, offset, b, sizeof b) != ESP_OK) return ESP_ERR_NOT_FOUND;
+    fk_image_hdr_decode(b, &h);
+    if (h.magic != ESP_IMAGE_HEADER_MAGIC) return ESP_ERR_NOT_FOUND;
+    uint64_t pos = ESP_IMAGE_HEADER_LEN_ESP8266; /* relative to offset */
+    for (unsigned i = 0; i < 2 && i < h.segment_count; i++) {
+        uint32_t load, len;
+        if (pos + FK_IMAGE_SEG_HDR_LEN > part_size || fk_flash_read(flash, offset + (uint32_t)pos, b, sizeof b) != ESP_OK)
+            break;
+        fk_image_seg_decode(b, &load, &len);
+        pos += FK_IMAGE_SEG_HDR_LEN;
+        if (pos + len > part_size) break;
+        if (len >= ESP_APP_DESC_SIZE && magic_at(flash, offset + (uint32_t)pos)) {
+            *found = (uint32_t)pos;
             return ESP_OK;
         }
         pos += len;
     }
-    /* ESP32 layout: 24-byte header + first segment header. */
-    uint32_t esp32_at = ESP_IMAGE_HEADER_LEN_ESP32 + 8;
+    const uint32_t esp32_at = ESP_IMAGE_HEADER_LEN_ESP32 + FK_IMAGE_SEG_HDR_LEN;
     if ((uint64_t)esp32_at + ESP_APP_DESC_SIZE <= part_size && magic_at(flash, offset + esp32_at)) {
         *found = esp32_at;
         return ESP_OK;
@@ -65,9 +70,9 @@ static esp_err_t locate(fk_flash_t *flash, uint32_t offset, uint32_t part_size, 
 static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc,
                       uint32_t *found)
 {
-    if (!flash || !desc) return ESP_ERR_INVALID_ARG;
+    if (!flash) return ESP_ERR_INVALID_ARG;
     esp_err_t err = locate(flash, offset, part_size, found);
-    if (err != ESP_OK) return err;
+    if (err != ESP_OK || !desc) return err;
     uint8_t raw[ESP_APP_DESC_SIZE];
     if (fk_flash_read(flash, offset + *found, raw, sizeof raw) != ESP_OK) return ESP_ERR_NOT_FOUND;
     fk_app_desc_decode(raw, desc);
@@ -76,6 +81,7 @@ static esp_err_t find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, es
 
 esp_err_t fk_app_desc_find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc)
 {
+    if (!desc) return ESP_ERR_INVALID_ARG;
     uint32_t at;
     return find(flash, offset, part_size, desc, &at);
 }

@@ -10,9 +10,8 @@ static fk_image_info_t patch_info;
 
 esp_err_t fk_app_desc_set_secure_version(uint8_t *img, size_t len, uint32_t secure_version)
 {
-    esp_app_desc_t d;
     uint32_t at;
-    esp_err_t err = fk_app_desc_find_mem(img, len, &d, &at);
+    esp_err_t err = fk_app_desc_find_mem(img, len, NULL, &at);
     if (err != ESP_OK) return err;
     err = fk_image_verify_mem(img, len, 0, (uint32_t)len, FK_IMAGE_CHECK_SUM, &patch_info);
     if (err != ESP_OK) return err;

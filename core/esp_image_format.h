@@ -89,11 +89,13 @@ esp_err_t fk_image_check_slot(const fk_image_info_t *info, uint32_t part_offset,
  * point (rounded down to 4 KiB). False when the image has no flash-mapped code. */
 bool fk_image_linked_offset(const fk_image_info_t *info, uint32_t *offset);
 
-/* Finds the app descriptor robustly (the segment whose data starts with 0xABCD5432; ESP32: offset 0x20). */
+/* Finds the app descriptor: the first data of the first or second segment (ESP8266 SDK 3.x:
+ * the second, .flash.rodata) when it starts with 0xABCD5432, else ESP32's offset 0x20. */
 esp_err_t fk_app_desc_find(fk_flash_t *flash, uint32_t offset, uint32_t part_size, esp_app_desc_t *desc);
 
 /* Same on an image in memory; ESP_ERR_NOT_FOUND when there is none. If desc_offs is not
- * NULL it receives the descriptor's offset in the buffer. */
+ * NULL it receives the descriptor's offset in the buffer; desc may be NULL when only the
+ * offset is wanted. */
 esp_err_t fk_app_desc_find_mem(const uint8_t *buf, size_t len, esp_app_desc_t *desc, uint32_t *desc_offs);
 
 /* A read-only fk_flash_t over a memory buffer: bytes beyond `len` read as 0xFF up to

@@ -162,30 +162,38 @@ static int trusted_slot(const fk_sbv2_trust_t *t, const uint8_t d[32], bool *rev
     return found;
 }
 
-static int read_block(fk_flash_t *flash, uint32_t sector, int i, uint8_t *blk, esp_err_t *err)
+/* The block being examined. Static, not on the stack: 1,216 bytes would
+ * take more than the ESP8266's budget of 1 KiB for the core's frames, and
+ * verification runs once per boot or update, never re-entered. A firmware
+ * that does not verify signatures does not link it (section GC). */
+static uint8_t block_buf[FK_SBV2_BLOCK_SIZE];
+
+static int read_block(fk_flash_t *flash, uint32_t sector, int i, esp_err_t *err)
 {
-    *err = fk_flash_read(flash, sector + (uint32_t)i * FK_SBV2_BLOCK_SIZE, blk, FK_SBV2_BLOCK_SIZE);
+    *err = fk_flash_read(flash, sector + (uint32_t)i * FK_SBV2_BLOCK_SIZE, block_buf, FK_SBV2_BLOCK_SIZE);
     return *err == ESP_OK ? 0 : -1;
 }
 
-/* One pass over the signed data for whichever digests the candidate blocks
- * need (SHA-384 only when a trusted P-384 block is present). */
-/* The passes of fk_sbv2_verify are kept out of line so that the block
- * buffer and the hash contexts are never on the stack together (the
+/* The passes of fk_sbv2_verify are kept out of line so that the hash
+ * contexts and the key-digest context are never on the stack together (the
  * ESP8266's stacks are small). */
 #define FK_SBV2_OUT_OF_LINE __attribute__((noinline))
 
+/* One pass over the signed data for whichever digests the candidate blocks
+ * need (SHA-384 only when a trusted P-384 block is present). */
 static FK_SBV2_OUT_OF_LINE esp_err_t hash_data(fk_flash_t *flash, uint32_t start, uint32_t len, bool want256, bool want384,
                            uint8_t d256[32], uint8_t d384[48])
 {
     fk_sha256_t h256;
     fk_sha384_t h384;
-    uint8_t buf[256];
+    /* Between the two block passes the block buffer is free: the data is
+     * read through it. */
+    uint8_t *buf = block_buf;
     if (want256) fk_sha256_start(&h256);
     if (want384) fk_sha384_start(&h384);
     esp_err_t err = ESP_OK;
-    for (uint32_t off = 0; off < len; off += sizeof buf) {
-        uint32_t n = len - off < sizeof buf ? len - off : (uint32_t)sizeof buf;
+    for (uint32_t off = 0; off < len; off += FK_SBV2_BLOCK_SIZE) {
+        uint32_t n = len - off < FK_SBV2_BLOCK_SIZE ? len - off : FK_SBV2_BLOCK_SIZE;
         err = fk_flash_read(flash, start + off, buf, n);
         if (err != ESP_OK) break;
         if (want256) fk_sha256_update(&h256, buf, n);
@@ -197,17 +205,17 @@ static FK_SBV2_OUT_OF_LINE esp_err_t hash_data(fk_flash_t *flash, uint32_t start
     return err;
 }
 
-static int check_signature(const uint8_t *blk, fk_sbv2_scheme_t s)
+static int check_signature(fk_sbv2_scheme_t s)
 {
     const fk_sbv2_layout_t *l = fk_sbv2_layout(s);
-    const uint8_t *digest = blk + l->digest_off;
+    const uint8_t *digest = block_buf + l->digest_off;
     if (s == FK_SBV2_RSA3072)
-        return fk_sig_rsa3072_pss_verify(blk + 36, fk_le32(blk + 420), digest, blk + l->sig_off);
-    fk_sig_curve_t curve = (fk_sig_curve_t)blk[l->key_off];
+        return fk_sig_rsa3072_pss_verify(block_buf + 36, fk_le32(block_buf + 420), digest, block_buf + l->sig_off);
+    fk_sig_curve_t curve = (fk_sig_curve_t)block_buf[l->key_off];
     /* P-192: X then Y back to back, the 16 spare bytes after them. */
     size_t w = fk_sig_curve_bytes(curve);
-    const uint8_t *key = blk + l->key_off + 1;
-    const uint8_t *sig = blk + l->sig_off;
+    const uint8_t *key = block_buf + l->key_off + 1;
+    const uint8_t *sig = block_buf + l->sig_off;
     return fk_sig_ecdsa_verify(curve, key, key + w, digest, l->digest_len, sig, sig + w);
 }
 
@@ -228,18 +236,17 @@ static FK_SBV2_OUT_OF_LINE esp_err_t screen_blocks(fk_flash_t *flash, const fk_s
                                                    fk_sbv2_result_t *r, bool *want256, bool *want384)
 {
     unsigned schemes = trust->schemes ? trust->schemes : FK_SBV2_SCHEMES_ALL;
-    uint8_t blk[FK_SBV2_BLOCK_SIZE];
     esp_err_t err;
     for (unsigned i = 0; i < nblocks; i++) {
-        if (read_block(flash, r->sector_addr, (int)i, blk, &err)) return err;
+        if (read_block(flash, r->sector_addr, (int)i, &err)) return err;
         fk_sbv2_scheme_t s;
-        fk_sbv2_why_t why = fk_sbv2_block_decode(blk, &s);
+        fk_sbv2_why_t why = fk_sbv2_block_decode(block_buf, &s);
         r->block_scheme[i] = s;
         if (why == FK_SBV2_OK && !(schemes & FK_SBV2_SCHEME_BIT(s))) why = FK_SBV2_SCHEME_DISABLED;
         if (why == FK_SBV2_OK) {
             uint8_t kd[32];
             bool revoked;
-            fk_sbv2_block_key_digest(blk, s, kd);
+            fk_sbv2_block_key_digest(block_buf, s, kd);
             int slot = trusted_slot(trust, kd, &revoked);
             r->block_slot[i] = slot;
             if (slot < 0)
@@ -263,7 +270,6 @@ static FK_SBV2_OUT_OF_LINE esp_err_t screen_blocks(fk_flash_t *flash, const fk_s
 static FK_SBV2_OUT_OF_LINE esp_err_t check_blocks(fk_flash_t *flash, unsigned nblocks, const uint8_t d256[32],
                                                   const uint8_t d384[48], fk_sbv2_result_t *r)
 {
-    uint8_t blk[FK_SBV2_BLOCK_SIZE];
     esp_err_t err;
     for (unsigned i = 0; i < nblocks; i++) {
         if (r->why[i] != FK_SBV2_OK) continue;
@@ -271,13 +277,13 @@ static FK_SBV2_OUT_OF_LINE esp_err_t check_blocks(fk_flash_t *flash, unsigned nb
             r->why[i] = FK_SBV2_NOT_EXAMINED;
             continue;
         }
-        if (read_block(flash, r->sector_addr, (int)i, blk, &err)) return err;
+        if (read_block(flash, r->sector_addr, (int)i, &err)) return err;
         fk_sbv2_scheme_t s = r->block_scheme[i];
         const fk_sbv2_layout_t *l = fk_sbv2_layout(s);
         const uint8_t *want = s == FK_SBV2_ECDSA384 ? d384 : d256;
-        if (memcmp(blk + l->digest_off, want, l->digest_len)) {
+        if (memcmp(block_buf + l->digest_off, want, l->digest_len)) {
             r->why[i] = FK_SBV2_DIGEST_MISMATCH;
-        } else if (check_signature(blk, s)) {
+        } else if (check_signature(s)) {
             r->why[i] = FK_SBV2_BAD_SIGNATURE;
             r->sig_failed_slots |= (uint8_t)(1u << r->block_slot[i]);
         } else {
@@ -325,15 +331,14 @@ esp_err_t fk_sbv2_trust_from_image(fk_flash_t *flash, uint32_t start, uint32_t d
     memset(t, 0, sizeof *t);
     if (data_len == 0 || data_len % FK_SBV2_SECTOR_SIZE || start > UINT32_MAX - data_len - FK_SBV2_SECTOR_SIZE)
         return ESP_ERR_INVALID_SIZE;
-    uint8_t blk[FK_SBV2_BLOCK_SIZE];
     esp_err_t err;
     unsigned n = 0;
     for (int i = 0; i < FK_SBV2_BLOCKS; i++) {
-        if (read_block(flash, start + data_len, i, blk, &err)) return err;
+        if (read_block(flash, start + data_len, i, &err)) return err;
         fk_sbv2_scheme_t s;
-        if (fk_sbv2_block_decode(blk, &s) != FK_SBV2_OK) continue;
+        if (fk_sbv2_block_decode(block_buf, &s) != FK_SBV2_OK) continue;
         uint8_t kd[32];
-        fk_sbv2_block_key_digest(blk, s, kd);
+        fk_sbv2_block_key_digest(block_buf, s, kd);
         fk_sbv2_trust_set(t, n++, kd);
     }
     return n ? ESP_OK : ESP_ERR_NOT_FOUND;
