@@ -8,16 +8,21 @@
 /* Entries a write of an item takes from a stack buffer (header included). */
 #define FK_NVS_WRITE_ENTRIES 4u
 
-uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
+static uint32_t slot_hash(uint8_t ns, const char *key, uint8_t chunk)
 {
-    /* Only a filter (the key is always compared in full), taken from the v2
-     * runtime's own hash so that its collisions (issue 12) share a tag. */
     fk_nvs_entry_t e;
     memset(&e, 0, sizeof e);
     e.ns = ns;
     e.chunk = chunk;
     for (unsigned i = 0; i < NVS_KEY_MAX && key[i]; i++) e.key[i] = key[i];
-    return (uint8_t)(fk_nvs_hash24_v2(&e) % 255u);
+    return fk_nvs_hash24_v2(&e);
+}
+
+uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
+{
+    /* Only a filter (the key is always compared in full), taken from the v2
+     * runtime's own hash so that its collisions (issue 12) share a tag. */
+    return (uint8_t)(slot_hash(ns, key, chunk) % 255u);
 }
 
 uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page)
@@ -259,13 +264,15 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
 }
 
 /* Erases an earlier item on this page with the same namespace, key and chunk
- * (an update writes the new copy before erasing the old one). */
+ * (an update writes the new copy before erasing the old one). hi holds 16
+ * more bits of each earlier item's hash: with the tag alone, one item in
+ * 255 of a page would be read again for nothing, at every mount. */
 static esp_err_t drop_older_duplicate(fk_nvs_part_t *p, uint16_t page, unsigned idx,
-                                      const fk_nvs_entry_t *e, uint8_t tag)
+                                      const fk_nvs_entry_t *e, uint8_t tag, const uint16_t *hi)
 {
     fk_nvs_page_t *pg = &p->pg[page];
     for (unsigned j = 0; j < idx; j++) {
-        if (pg->tag[j] != tag) continue;
+        if (pg->tag[j] != tag || hi[j] != hi[idx]) continue;
         fk_nvs_entry_t o;
         esp_err_t err = fk_nvs_read_entry(p, page, j, &o);
         if (err != ESP_OK) return err;
@@ -278,6 +285,7 @@ static esp_err_t drop_older_duplicate(fk_nvs_part_t *p, uint16_t page, unsigned 
 esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
 {
     fk_nvs_page_t *pg = &p->pg[page];
+    uint16_t hi[NVS_ENTRY_COUNT];
     esp_err_t err = fk_flash_read(p->flash, fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET,
                                   pg->bitmap, sizeof pg->bitmap);
     if (err != ESP_OK) return err;
@@ -310,8 +318,10 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
             break;
         case FK_NVS_ENT_ITEM: {
             const fk_nvs_entry_t *e = &it.e;
-            uint8_t tag = fk_nvs_tag(e->ns, e->key, e->chunk);
-            err = drop_older_duplicate(p, page, it.idx, e, tag);
+            uint32_t h = slot_hash(e->ns, e->key, e->chunk);
+            uint8_t tag = (uint8_t)(h % 255u);
+            hi[it.idx] = (uint16_t)(h >> 8);
+            err = drop_older_duplicate(p, page, it.idx, e, tag, hi);
             pg->tag[it.idx] = tag;
             /* Namespace indices in use (spec 9.3 point 4); items without a
              * namespace entry keep theirs reserved too. */

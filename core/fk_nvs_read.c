@@ -3,9 +3,17 @@
 #include <string.h>
 #include "fk_crc32.h"
 
+/* Byte buffers of unknown alignment: memcpy keeps the lx106, which traps on
+ * unaligned loads, safe, and compiles to one load where alignment is known. */
 static bool blank(const uint8_t *b, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t v;
+        memcpy(&v, b + i, 4);
+        if (v != 0xFFFFFFFFu) return false;
+    }
+    for (; i < n; i++)
         if (b[i] != 0xFF) return false;
     return true;
 }
@@ -21,12 +29,14 @@ esp_err_t fk_nvs_read_page_header(fk_flash_t *flash, uint32_t page_addr, fk_nvs_
     out->crc_ok = fk_le32(hdr + 28) == fk_nvs_header_crc(hdr);
     if (out->state_word == NVS_PAGE_UNINITIALIZED) {
         /* The whole sector must be erased, or a write was cut there. */
-        uint8_t buf[256];
+        uint32_t buf[64]; /* words, so the check runs a word at a time on aligned loads */
         out->kind = FK_NVS_PAGE_BLANK;
         for (uint32_t off = 0; off < NVS_PAGE_SIZE; off += sizeof buf) {
             err = fk_flash_read(flash, page_addr + off, buf, sizeof buf);
             if (err != ESP_OK) return err;
-            if (!blank(buf, sizeof buf)) {
+            uint32_t all = 0xFFFFFFFFu;
+            for (unsigned k = 0; k < 64; k++) all &= buf[k];
+            if (all != 0xFFFFFFFFu) {
                 out->kind = FK_NVS_PAGE_NOT_ERASED;
                 break;
             }
@@ -97,29 +107,49 @@ void fk_nvs_walk_init(fk_nvs_walk_t *w, fk_flash_t *flash, uint32_t page_addr,
     w->i = 0;
     w->limit = (uint8_t)(active ? (unsigned)(last + 1) : NVS_ENTRY_COUNT);
     w->next_free = w->limit;
+    w->ahead = FK_NVS_WALK_AHEAD;
+    w->cache_at = w->cache_n = 0;
 }
 
+/* Reads entry idx, and with it the WRITTEN entries after it (up to w->ahead)
+ * that the walk will likely want next. Entry bytes never change while a
+ * page is walked (the engine only marks bitmap bits), so the copy stays good. */
 static esp_err_t read_entry(fk_nvs_walk_t *w, unsigned idx, fk_nvs_entry_t *e)
 {
-    return fk_flash_read(w->flash, w->page_addr + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE, e,
-                         sizeof *e);
+    if (idx < w->cache_at || idx >= (unsigned)w->cache_at + w->cache_n) {
+        unsigned n = 1;
+        while (n < w->ahead && idx + n < w->limit && fk_nvs_bitmap_get(w->bitmap, idx + n) == NVS_ENTRY_WRITTEN)
+            n++;
+        esp_err_t err = fk_flash_read(w->flash, w->page_addr + NVS_FIRST_ENTRY_OFFSET + idx * NVS_ENTRY_SIZE,
+                                      w->cache, n * NVS_ENTRY_SIZE);
+        if (err != ESP_OK) {
+            w->cache_n = 0;
+            return err;
+        }
+        w->cache_at = (uint8_t)idx;
+        w->cache_n = (uint8_t)n;
+    }
+    memcpy(e, w->cache + (idx - w->cache_at) * NVS_ENTRY_SIZE, sizeof *e);
+    return ESP_OK;
 }
 
 /* ACTIVE page, past the items: entries there must be erased flash; anything
  * else is a write cut before its bitmap update, retired up to the last one. */
 static esp_err_t walk_tail(fk_nvs_walk_t *w, fk_nvs_ent_t *out)
 {
-    uint8_t buf[4 * NVS_ENTRY_SIZE];
+    uint8_t *buf = w->cache;
     int dirty = -1;
     w->tail_done = true;
-    for (unsigned i = w->next_free; i < NVS_ENTRY_COUNT; i += 4) {
-        unsigned n = NVS_ENTRY_COUNT - i < 4 ? NVS_ENTRY_COUNT - i : 4;
+    w->cache_n = 0;
+    for (unsigned i = w->next_free; i < NVS_ENTRY_COUNT; i += FK_NVS_WALK_AHEAD) {
+        unsigned n = NVS_ENTRY_COUNT - i < FK_NVS_WALK_AHEAD ? NVS_ENTRY_COUNT - i : FK_NVS_WALK_AHEAD;
         esp_err_t err = fk_flash_read(w->flash, w->page_addr + NVS_FIRST_ENTRY_OFFSET + i * NVS_ENTRY_SIZE,
                                       buf, n * NVS_ENTRY_SIZE);
         if (err != ESP_OK) return err;
         for (unsigned j = 0; j < n; j++)
             if (!blank(buf + j * NVS_ENTRY_SIZE, NVS_ENTRY_SIZE)) dirty = (int)(i + j);
     }
+    w->cache_n = 0;
     if (dirty < 0) return ESP_ERR_NOT_FOUND;
     memset(out, 0, sizeof *out);
     out->idx = w->next_free;
@@ -185,6 +215,9 @@ esp_err_t fk_nvs_walk_next(fk_nvs_walk_t *w, fk_nvs_ent_t *out)
             out->verdict = FK_NVS_ENT_ITEM;
             out->span = span;
         }
+        /* After a multi-entry item, reading ahead would mostly fetch data
+         * entries the walk skips. */
+        w->ahead = out->span > 1 ? 1 : FK_NVS_WALK_AHEAD;
         w->i = (uint8_t)(i + out->span);
         return ESP_OK;
     }
