@@ -60,6 +60,18 @@ static void count_transition(fk_nvs_page_t *pg, unsigned from, unsigned to)
     else if (to == NVS_ENTRY_ERASED) pg->erased++;
 }
 
+/* Bitmap words w0..w1 from the RAM mirror, in one write: a write costs the
+ * device about as much for 4 bytes as for 16 (flash_timing.h). A torn write
+ * leaves a prefix of them, so callers never mark an item's header together
+ * with its data entries (outside a collection, whose source page still holds
+ * the items): a data-only range cut short leaves an incomplete item, which
+ * load erases whatever part of it was marked. */
+static esp_err_t write_bitmap_words(fk_nvs_part_t *p, uint16_t page, unsigned w0, unsigned w1)
+{
+    return fk_flash_write(p->flash, fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w0,
+                          p->pg[page].bitmap + 4 * w0, 4 * (w1 - w0 + 1));
+}
+
 esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, unsigned n, unsigned st)
 {
     fk_nvs_page_t *pg = &p->pg[page];
@@ -74,13 +86,8 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
                 two_step = true;
             }
         if (two_step && !p->read_only) {
-            unsigned w0 = from / 16, w1 = (from + n - 1) / 16;
-            for (unsigned w = w1 + 1; w-- > w0;) {
-                esp_err_t err = fk_flash_write(p->flash,
-                                               fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
-                                               pg->bitmap + 4 * w, 4);
-                if (err != ESP_OK) return err;
-            }
+            esp_err_t err = write_bitmap_words(p, page, from / 16, (from + n - 1) / 16);
+            if (err != ESP_OK) return err;
         }
     }
     for (unsigned i = from; i < from + n; i++) {
@@ -90,16 +97,7 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
         fk_nvs_bitmap_set(pg->bitmap, i, st);
     }
     if (p->read_only) return ESP_OK;
-    /* Words in the order that keeps a torn update safe: marking WRITTEN goes
-     * upwards (the header, lowest, first); marking ERASED goes downwards. */
-    unsigned w0 = from / 16, w1 = (from + n - 1) / 16;
-    for (unsigned k = 0; k <= w1 - w0; k++) {
-        unsigned w = st == NVS_ENTRY_WRITTEN ? w0 + k : w1 - k;
-        esp_err_t err = fk_flash_write(p->flash, fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w,
-                                       pg->bitmap + 4 * w, 4);
-        if (err != ESP_OK) return err;
-    }
-    return ESP_OK;
+    return write_bitmap_words(p, page, from / 16, (from + n - 1) / 16);
 }
 
 esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
