@@ -8,6 +8,8 @@
 #include "device_opts.h"
 #include "device_sbv2.h"
 #include "esp_image_format.h"
+#include "fk_nvs_crypt.h"
+#include "fk_random.h"
 #include "nvs_gen.h"
 #include "part_gen.h"
 #include "part_show.h"
@@ -29,6 +31,13 @@ static const char help[] =
     "  --table-offset N      default 0x8000\n"
     "  --nvs CREDS.csv       NVS key/value CSV (nvs_partition_gen.py format)\n"
     "  --nvs-version 1|2     NVS format: 1 (default, ESP8266 SDK 3.x) or 2\n"
+    "  --nvs-keys KEYS.bin   encrypt the NVS partition (NVS encryption) with these\n"
+    "                        keys (a key file: eky, tky, ...; 64 bytes at least);\n"
+    "                        they go into the table's data/nvs_keys partition\n"
+    "  --nvs-keygen          the same with fresh keys from the OS random source,\n"
+    "                        kept only in the device's nvs_keys partition\n"
+    "                        (a table without nvs_keys gets one: the last 4 KiB of\n"
+    "                        the nvs partition, flagged encrypted)\n"
     "  --bootloader BL.bin   raw bytes to place at 0x0\n"
     "  --force               accept an app linked for another slot\n"
     FK_DEVICE_SBV2_HELP
@@ -38,10 +47,10 @@ static const char help[] =
 
 typedef struct {
     fk_device_t dev; /* only its --power-cut / --seed are used */
-    const char *out, *table, *app, *nvs, *bootloader;
+    const char *out, *table, *app, *nvs, *bootloader, *nvs_keys;
     uint32_t flash_size, table_offset;
     int nvs_version;
-    bool force;
+    bool force, nvs_keygen;
     fk_optlist_t sb_keys; /* --secure-boot-key (device_sbv2.c) */
 } create_args_t;
 
@@ -64,6 +73,8 @@ static int parse(int argc, char **argv, create_args_t *a)
         {"--flash-size", NULL, FK_OPT_VALUE, &flash_s},
         {"--table-offset", NULL, FK_OPT_VALUE, &toff_s},
         {"--nvs-version", NULL, FK_OPT_VALUE, &nvsver_s},
+        {"--nvs-keys", NULL, FK_OPT_VALUE, &a->nvs_keys},
+        {"--nvs-keygen", NULL, FK_OPT_FLAG, &a->nvs_keygen},
         {"--force", NULL, FK_OPT_FLAG, &a->force},
         {"--secure-boot-key", NULL, FK_OPT_LIST, &a->sb_keys},
         FK_DEVICE_COMMON_OPTS(&dv),
@@ -88,6 +99,10 @@ static int parse(int argc, char **argv, create_args_t *a)
             return -1;
         }
         a->nvs_version = nvsver_s[strlen(nvsver_s) - 1] - '0';
+    }
+    if (a->nvs_keys && a->nvs_keygen) {
+        fk_err("device create: --nvs-keys and --nvs-keygen both given: choose one");
+        return -1;
     }
     if (!a->out || !a->table) {
         fk_err("device create: DEV.img and --table are required (see --help)");
@@ -164,6 +179,79 @@ static const fk_part_entry_t *first_app(const fk_part_list_t *l)
     return e;
 }
 
+/* The keys of an encrypted NVS: from a key file (the first 64 bytes, as
+ * `nvs encrypt --inputkey` reads them) or fresh from the OS. */
+static int nvs_keys_get(const create_args_t *a, nvs_sec_cfg_t *cfg)
+{
+    if (a->nvs_keygen) {
+        do {
+            if (fk_random_fill(cfg, sizeof *cfg) != 0) {
+                fk_err("--nvs-keygen: the OS random source failed");
+                return -1;
+            }
+        } while (fk_nvs_keys_halves_equal(cfg));
+        return 0;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (fk_read_file(a->nvs_keys, &buf, &len) != 0) return -1;
+    int rc = -1;
+    if (len < sizeof *cfg) {
+        fk_err("%s: %zu bytes; a key file holds eky and tky, 64 bytes at least", a->nvs_keys, len);
+    } else {
+        memcpy(cfg, buf, sizeof *cfg);
+        if (fk_nvs_keys_halves_equal(cfg))
+            fk_err("%s: the two 32-byte key halves (bytes 0-31 and 32-63) are equal, which XTS forbids",
+                   a->nvs_keys);
+        else
+            rc = 0;
+    }
+    fk_nvs_crypt_wipe(buf, len);
+    free(buf);
+    return rc;
+}
+
+/* The table's data/nvs_keys partition; a table without one gets it from the
+ * last sector of the nvs partition, so that no other partition moves (apps
+ * stay where they were linked). Returns the row, or NULL (error printed). */
+static const fk_part_entry_t *nvs_keys_part(create_args_t *a, fk_part_list_t *l, bool *carved)
+{
+    *carved = false;
+    const fk_part_entry_t *k = fk_part_list_find(l, FK_PART_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS_KEYS);
+    if (k) {
+        if (k->size < FK_NVS_KEYS_PART_SIZE) {
+            fk_err("%s: the nvs_keys partition '%s' is %u bytes; it needs %u", a->table, k->label, k->size,
+                   FK_NVS_KEYS_PART_SIZE);
+            return NULL;
+        }
+        return k;
+    }
+    const fk_part_entry_t *nvs = fk_part_list_find(l, FK_PART_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS);
+    if (!nvs || nvs->size < 3 * FK_SECTOR_SIZE || l->count >= FK_PART_GEN_MAX ||
+        fk_part_list_find_label(l, "nvs_keys")) {
+        fk_err("%s: the table has no data/nvs_keys partition and no nvs partition of 3 sectors or more to take "
+               "one from; add a row 'nvs_keys, data, nvs_keys, , 0x1000, encrypted'",
+               a->table);
+        return NULL;
+    }
+    int i = (int)(nvs - l->e);
+    memmove(&l->e[i + 2], &l->e[i + 1], (size_t)(l->count - i - 1) * sizeof l->e[0]);
+    memmove(&l->line[i + 2], &l->line[i + 1], (size_t)(l->count - i - 1) * sizeof l->line[0]);
+    l->count++;
+    l->e[i].size -= FK_NVS_KEYS_PART_SIZE;
+    fk_part_entry_t *e = &l->e[i + 1];
+    memset(e, 0, sizeof *e);
+    e->type = FK_PART_TYPE_DATA;
+    e->subtype = ESP_PARTITION_SUBTYPE_DATA_NVS_KEYS;
+    e->offset = l->e[i].offset + l->e[i].size;
+    e->size = FK_NVS_KEYS_PART_SIZE;
+    strcpy(e->label, "nvs_keys");
+    e->flags = FK_PART_FLAG_ENCRYPTED; /* as ESP-IDF tables mark it (flash encryption; none here) */
+    l->line[i + 1] = 0;
+    *carved = true;
+    return e;
+}
+
 int device_create(int argc, char **argv)
 {
     create_args_t a;
@@ -179,6 +267,13 @@ int device_create(int argc, char **argv)
     char err[512];
     if (fk_part_load_any(a.table, &o, &list, err, sizeof err) != 0) {
         fk_err("%s: %s", a.table, err);
+        return 1;
+    }
+    bool encrypt = a.nvs_keys || a.nvs_keygen, carved = false;
+    nvs_sec_cfg_t keys;
+    const fk_part_entry_t *kp = NULL;
+    if (encrypt && (nvs_keys_get(&a, &keys) != 0 || !(kp = nvs_keys_part(&a, &list, &carved)))) {
+        fk_nvs_crypt_wipe(&keys, sizeof keys);
         return 1;
     }
     uint8_t table[FK_PART_TABLE_SIZE];
@@ -215,9 +310,24 @@ int device_create(int argc, char **argv)
             fk_err("%s", err);
             goto out;
         }
+        if (encrypt && fk_nvs_crypt_image(&keys, true, img, nvs->size) != ESP_OK) {
+            fk_err("%s: encrypting the NVS image failed", a.nvs);
+            free(img);
+            goto out;
+        }
         memcpy(flash + nvs->offset, img, nvs->size);
         free(img);
-        printf("nvs       0x%06x  %s (NVS v%d, %u bytes)\n", nvs->offset, a.nvs, a.nvs_version, nvs->size);
+        printf("nvs       0x%06x  %s (NVS v%d, %u bytes%s)\n", nvs->offset, a.nvs, a.nvs_version, nvs->size,
+               encrypt ? ", encrypted" : "");
+    }
+    if (encrypt) {
+        /* The nvs_keys partition: the key block, the rest of the sector erased. */
+        uint8_t blk[FK_NVS_KEYS_BLOCK];
+        fk_nvs_keys_encode(&keys, blk);
+        memcpy(flash + kp->offset, blk, sizeof blk);
+        fk_nvs_crypt_wipe(blk, sizeof blk);
+        printf("%-9s 0x%06x  %s%s\n", kp->label, kp->offset, a.nvs_keygen ? "new keys (OS random source)" : a.nvs_keys,
+               carved ? " (last sector of nvs, added to the table)" : "");
     }
     if (a.app) {
         const fk_part_entry_t *app = first_app(&list);
@@ -261,6 +371,10 @@ int device_create(int argc, char **argv)
     printf("%s: %u KB device created\n", a.out, a.flash_size / 1024);
     rc = 0;
 out:
+    if (encrypt) {
+        fk_nvs_crypt_wipe(&keys, sizeof keys);
+        fk_nvs_crypt_wipe(flash, a.flash_size);
+    }
     free(buf);
     free(flash);
     return rc;

@@ -1,5 +1,8 @@
 /* flashkit device nvs: the NVS engine on the device's nvs partition, as the
- * app would use it (nvs_flash_init_partition, nvs_open, nvs_get_* / set_*). */
+ * app would use it (nvs_flash_init_partition, nvs_open, nvs_get_* / set_*).
+ * A table with a data/nvs_keys partition means NVS encryption: the keys are
+ * read from it and the partition mounted with nvs_flash_secure_init_partition,
+ * as firmware built with CONFIG_NVS_ENCRYPTION does. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -8,6 +11,7 @@
 #include "device.h"
 #include "device_opts.h"
 #include "nvs_fk.h"
+#include "fk_nvs_crypt.h"
 #include "fk_nvs_format.h"
 #include "nvs_flash.h"
 #include "util.h"
@@ -19,6 +23,9 @@ static const char help[] =
     "\n"
     "Reads or writes the device's NVS partition (the first data/nvs partition)\n"
     "with the NVS engine, as firmware does. 'get' prints the value alone.\n"
+    "If the partition table has a data/nvs_keys partition, the NVS partition is\n"
+    "encrypted (CONFIG_NVS_ENCRYPTION): its keys are read from there; an erased\n"
+    "nvs_keys gets fresh keys on 'set', as nvs_flash_init() does on first boot.\n"
     "\n"
     "options:\n"
     "  --type T              for set: string (default), u8, i8, u16, i16, u32, i32,\n"
@@ -211,6 +218,43 @@ static esp_err_t store_value(nvs_handle_t h, const char *key, const value_t *pv)
     }
 }
 
+/* Returned by mount() when it has printed the error itself. */
+#define FK_MOUNT_REPORTED ((esp_err_t)-2)
+
+/* Plain, or with the keys of the table's nvs_keys partition. */
+static esp_err_t mount(fk_device_t *d, const esp_partition_t *p, bool may_generate)
+{
+    const esp_partition_t *kp =
+        esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS_KEYS, NULL);
+    if (!kp) return nvs_flash_init_partition(p->label);
+    nvs_sec_cfg_t cfg;
+    esp_err_t err = nvs_flash_read_security_cfg(kp, &cfg);
+    if (err == ESP_ERR_NVS_KEYS_NOT_INITIALIZED && may_generate) {
+        err = nvs_flash_generate_keys(kp, &cfg);
+        if (err == ESP_OK)
+            fprintf(stderr, "%s: nvs_keys partition '%s' was erased: new keys generated there (as "
+                            "nvs_flash_init() does with CONFIG_NVS_ENCRYPTION)\n",
+                    d->path, kp->label);
+    }
+    if (err == ESP_OK) {
+        err = nvs_flash_secure_init_partition(p->label, &cfg);
+        if (err == ESP_ERR_NVS_XTS_DECR_FAILED) {
+            fk_err("%s: the keys in nvs_keys partition '%s' at 0x%x do not decrypt NVS partition '%s' (a wrong key; "
+                   "nothing was changed)",
+                   d->path, kp->label, kp->address, p->label);
+            err = FK_MOUNT_REPORTED;
+        }
+    } else if (!d->emu.powered_off) { /* a cut is reported by the caller */
+        fk_err("%s: nvs_keys partition '%s' at 0x%x: %s", d->path, kp->label, kp->address,
+               err == ESP_ERR_NVS_KEYS_NOT_INITIALIZED ? "erased, no keys yet (a 'set' generates them)"
+               : err == ESP_ERR_NVS_CORRUPT_KEY_PART   ? "corrupt (the CRC of the keys does not match)"
+                                                       : esp_err_to_name(err));
+        err = FK_MOUNT_REPORTED;
+    }
+    fk_nvs_crypt_wipe(&cfg, sizeof cfg);
+    return err;
+}
+
 int device_nvs(int argc, char **argv)
 {
     fk_device_t d;
@@ -276,7 +320,8 @@ int device_nvs(int argc, char **argv)
                part_label ? part_label : "");
         goto out;
     }
-    esp_err_t err = nvs_flash_init_partition(p->label);
+    esp_err_t err = mount(&d, p, is_set);
+    if (err == FK_MOUNT_REPORTED) goto out;
     if (err != ESP_OK) {
         if (fk_device_power_lost(&d)) goto cut;
         fk_err("%s: NVS partition '%s' at 0x%x cannot be mounted: %s", path, p->label, p->address,
