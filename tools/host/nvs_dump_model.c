@@ -349,3 +349,18 @@ const char *fk_nvs_dump_blob(const dump_t *d, const ditem_t *idx, uint8_t **out,
     *len = total;
     return NULL;
 }
+
+bool fk_nvs_dump_looks_encrypted(const dump_t *d, unsigned *bad, unsigned *written)
+{
+    unsigned good = 0, fail = 0;
+    for (size_t i = 0; i < d->nitems; i++) {
+        const ditem_t *it = &d->items[i];
+        if (it->estate != NVS_ENTRY_WRITTEN || !d->pages[it->page].loaded) continue;
+        if (it->verdict == FK_NVS_ENT_BAD_CRC) fail++;
+        else if (it->crc_ok) good++;
+    }
+    if (bad) *bad = fail;
+    if (written) *written = fail + good;
+    /* One damaged entry alone is a damaged image, not a cipher. */
+    return fail >= 2 && (size_t)good * 32 < fail;
+}

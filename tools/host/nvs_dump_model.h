@@ -63,6 +63,11 @@ void fk_nvs_dump_free(dump_t *d);
 bool fk_nvs_dump_live(const ditem_t *it);
 /* The item a lookup of (ns, type, chunk, key) returns, NULL if none. */
 const ditem_t *fk_nvs_dump_find(const dump_t *d, uint8_t ns, uint8_t type, uint8_t chunk, const char *key);
+/* Headers and bitmaps of an encrypted NVS are plain, its entries are not: a
+ * loaded page set whose WRITTEN entries (almost) all fail their CRC is
+ * ciphertext (a plain entry passes with certainty, noise with 2^-32). *bad
+ * and *written (either may be NULL) get the counts. */
+bool fk_nvs_dump_looks_encrypted(const dump_t *d, unsigned *bad, unsigned *written);
 /* A v2 blob's bytes from its index: malloc'ed into *out, NULL and a reason
  * when a chunk is missing or damaged. */
 const char *fk_nvs_dump_blob(const dump_t *d, const ditem_t *idx, uint8_t **out, size_t *len);

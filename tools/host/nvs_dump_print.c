@@ -239,6 +239,7 @@ void fk_nvs_dump_json(FILE *f, const dump_t *d)
         fprintf(f, "\"largest_string_bytes\":%zu,\"largest_blob_bytes\":%zu,", s.largest_string, s.largest_blob);
     else
         fprintf(f, "\"mount_error\":\"%s\",", s.mount_error);
-    fprintf(f, "\"problems\":%u,\"repairs_at_mount\":%u}}\n", d->problems, d->repairs);
+    fprintf(f, "\"problems\":%u,\"repairs_at_mount\":%u,\"looks_encrypted\":%s}}\n", d->problems, d->repairs,
+            fk_nvs_dump_looks_encrypted(d, NULL, NULL) ? "true" : "false");
 }
 

@@ -49,6 +49,23 @@ int fk_nvs_rows_to_items(const fk_csv_rows_t *rows, const char *name, const char
                          fk_nvs_items_t *out, char *err, size_t errlen);
 void fk_nvs_items_free(fk_nvs_items_t *it);
 
+/* A repeated namespace name gets a second namespace entry and a new index, as
+ * the SDK tool writes it (a device only ever opens the first, so the rows
+ * after it are unreachable; warned about): `nvs encrypt` and the SDK-syntax
+ * commands are byte-identical to the SDK tool. Without it the generator
+ * switches back to the namespace's first index (docs/nvs-csv.md). */
+#define FK_NVS_GEN_SDK_NAMESPACES 1u
+int fk_nvs_rows_to_items_ex(const fk_csv_rows_t *rows, const char *name, const char *base_dir, int version,
+                            unsigned flags, fk_nvs_items_t *out, char *err, size_t errlen);
+int fk_nvs_gen_text_ex(const char *text, size_t len, const char *name, const char *base_dir, uint32_t size,
+                       int version, unsigned flags, uint8_t **image, char *err, size_t errlen);
+int fk_nvs_gen_file_ex(const char *csv_path, uint32_t size, int version, unsigned flags, uint8_t **image,
+                       char *err, size_t errlen);
+
+/* A whole file into a malloc'd buffer, refusing more than 64 MiB (an endless
+ * input such as /dev/zero). 0, or -1 with errno; prints nothing. */
+int fk_nvs_read_whole(const char *path, uint8_t **data, size_t *len);
+
 /* Lays the items out into image (size bytes, filled completely). Returns 0,
  * or -1 with "name: reason" in err when the data does not fit. */
 int fk_nvs_layout(const fk_nvs_item_t *items, size_t n, const char *name, uint32_t size, int version,
