@@ -1,8 +1,7 @@
 /* flashkit device boot: the bootloader's choice, then what the app sees. */
-#include <stdlib.h>
 #include <string.h>
 
-#include "device.h"
+#include "device_args.h"
 #include "esp_ota_ops.h"
 #include "util.h"
 
@@ -112,37 +111,17 @@ int device_boot(int argc, char **argv)
     fk_device_init(&d);
     const char *path = NULL;
     bool confirm = false;
-    for (int i = 1; i < argc; i++) {
-        int c = fk_device_rollback_opt(&d, argc, argv, &i);
-        if (c == 0) c = fk_device_common_opt(&d, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c > 0) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(help, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--confirm")) {
-            confirm = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("device boot: unknown option %s (see --help)", argv[i]);
-            return 2;
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            fk_err("device boot: unexpected argument %s", argv[i]);
-            return 2;
-        }
-    }
+    const fk_opt_t own[] = {{"--confirm", NULL, FK_OPT_FLAG, &confirm}, FK_OPT_END};
+    fk_device_args_t a = {.cmd = "device boot", .usage = help, .opts = own, .pos = &path, .max_pos = 1};
+    int rc;
+    if (fk_device_args_parse(&d, &a, argc, argv, &rc)) return rc;
     if (!path) {
         fk_err("device boot: missing DEV.img (see --help)");
         return 2;
     }
-    if (fk_device_open(&d, path) != 0) return 1;
-    if (fk_device_rollback_apply(&d) != 0) {
-        fk_device_close(&d);
-        return 1;
-    }
+    if (fk_device_start(&d, path) != 0) return 1;
     static fk_boot_result_t r;
-    int rc = fk_device_boot(&d, &r, d.json ? 0 : 2);
+    rc = fk_device_boot(&d, &r, d.json ? 0 : 2);
     if (!fk_device_power_lost(&d) && !d.json) fk_device_rollback_report(stdout, &d, &r);
     if (rc == 0 && confirm && !fk_device_power_lost(&d)) {
         esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();

@@ -1,9 +1,7 @@
 /* flashkit device confirm: the app that runs since the last boot calls the
  * rollback API - it confirms itself, or (--invalid) declares itself broken
  * and the device restarts into the previous app. */
-#include <string.h>
-
-#include "device.h"
+#include "device_args.h"
 #include "esp_ota_ops.h"
 #include "util.h"
 
@@ -29,41 +27,21 @@ int device_confirm(int argc, char **argv)
     fk_device_init(&d);
     const char *path = NULL;
     bool invalid = false;
-    for (int i = 1; i < argc; i++) {
-        int c = fk_device_rollback_opt(&d, argc, argv, &i);
-        if (c == 0) c = fk_device_common_opt(&d, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c > 0) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(help, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--invalid")) {
-            invalid = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("device confirm: unknown option %s (see --help)", argv[i]);
-            return 2;
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            fk_err("device confirm: unexpected argument %s", argv[i]);
-            return 2;
-        }
-    }
+    const fk_opt_t own[] = {{"--invalid", NULL, FK_OPT_FLAG, &invalid}, FK_OPT_END};
+    fk_device_args_t a = {.cmd = "device confirm", .usage = help, .opts = own, .pos = &path, .max_pos = 1};
+    int rc;
+    if (fk_device_args_parse(&d, &a, argc, argv, &rc)) return rc;
     if (!path) {
         fk_err("device confirm: missing DEV.img (see --help)");
         return 2;
     }
-    if (fk_device_open(&d, path) != 0) return 1;
-    if (fk_device_rollback_apply(&d) != 0) {
-        fk_device_close(&d);
-        return 1;
-    }
+    if (fk_device_start(&d, path) != 0) return 1;
     /* The device kept running since the last command: the app otadata names. */
     const esp_partition_t *run = esp_ota_get_boot_partition();
     fk_app_start(run);
     esp_err_t err = invalid ? esp_ota_mark_app_invalid_rollback_and_reboot() : esp_ota_mark_app_valid_cancel_rollback();
     const char *call = invalid ? "esp_ota_mark_app_invalid_rollback_and_reboot" : "esp_ota_mark_app_valid_cancel_rollback";
-    int rc = 0;
+    rc = 0;
     if (fk_device_power_lost(&d)) {
         rc = FK_DEVICE_EXIT_POWER_CUT;
     } else if (d.json) {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device.h"
+#include "device_args.h"
 #include "esp_ota_ops.h"
 #include "otadata.h"
 #include "util.h"
@@ -101,25 +101,10 @@ int device_otadata(int argc, char **argv)
     fk_device_t d;
     fk_device_init(&d);
     const char *pos[3] = {0};
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        int c = fk_device_rollback_opt(&d, argc, argv, &i);
-        if (c == 0) c = fk_device_common_opt(&d, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c > 0) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(help, stdout);
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fk_err("device otadata: unknown option %s (see --help)", argv[i]);
-            return 2;
-        } else if (npos < 3) {
-            pos[npos++] = argv[i];
-        } else {
-            fk_err("device otadata: too many arguments (see --help)");
-            return 2;
-        }
-    }
+    fk_device_args_t a = {.cmd = "device otadata", .usage = help, .pos = pos, .max_pos = 3};
+    int rc;
+    if (fk_device_args_parse(&d, &a, argc, argv, &rc)) return rc;
+    int npos = a.npos;
     const char *path = pos[0], *op = pos[1] ? pos[1] : "show";
     bool ok_args = path && ((!strcmp(op, "show") && npos <= 2) || (!strcmp(op, "erase") && npos == 2) ||
                             (!strcmp(op, "set") && npos == 3));
@@ -127,9 +112,8 @@ int device_otadata(int argc, char **argv)
         fk_err("device otadata: expected DEV.img [show] | set ota_K|factory | erase (see --help)");
         return 2;
     }
-    if (fk_device_open(&d, path) != 0) return 1;
-    int rc = 1;
-    if (fk_device_rollback_apply(&d) != 0) goto out;
+    if (fk_device_start(&d, path) != 0) return 1;
+    rc = 1;
     const esp_partition_t *od =
         esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
     if (!od) {
