@@ -24,7 +24,9 @@ typedef struct {
     uint8_t tky[NVS_KEY_SIZE];
 } nvs_sec_cfg_t;
 
+#ifndef __cplusplus /* C++ spells it static_assert; the C build checks it */
 _Static_assert(sizeof(nvs_sec_cfg_t) == 64, "nvs_sec_cfg_t is the 64-byte XTS key");
+#endif
 
 /* The nvs_keys partition (and a key file): eky, tky, CRC-32 of the 64 key
  * bytes at 64, 0xFF after. A partition is one sector. */

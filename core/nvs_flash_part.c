@@ -4,7 +4,7 @@
 #include "esp_partition.h"
 #include "nvs_flash.h"
 #include "nvs_fk.h"
-#include "fk_nvs_init_hook.h"
+#include "fk_nvs_init_priv.h"
 
 esp_err_t (*fk_nvs_init_hook)(void);
 

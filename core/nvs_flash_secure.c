@@ -3,7 +3,7 @@
  * that only firmware calling these links XTS and the random source. */
 #include <string.h>
 #include "fk_nvs_crypt.h"
-#include "fk_nvs_init_hook.h"
+#include "fk_nvs_init_priv.h"
 #include "fk_random.h"
 #include "nvs_fk.h"
 #include "nvs_flash.h"

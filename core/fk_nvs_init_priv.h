@@ -2,8 +2,8 @@
  * pointer lives with nvs_flash_init (nvs_flash_part.c) and only
  * nvs_flash_fk_set_encryption (nvs_flash_secure.c) sets it, so a firmware
  * that never calls that links no XTS code. Private to those two files. */
-#ifndef FK_NVS_INIT_HOOK_H
-#define FK_NVS_INIT_HOOK_H
+#ifndef FK_NVS_INIT_PRIV_H
+#define FK_NVS_INIT_PRIV_H
 
 #include "esp_err.h"
 
