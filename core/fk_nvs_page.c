@@ -100,13 +100,34 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
     return write_bitmap_words(p, page, from / 16, (from + n - 1) / 16);
 }
 
+/* Can a short item's header and data entries be erased in one write? A torn
+ * write may erase the header and leave data entries WRITTEN; load then takes
+ * each for an item of its own. That is harmless only if none passes for one
+ * (its entry CRC fails, so load erases it): a blob may hold NVS entries on
+ * purpose. One read of the data costs the device less than a second bitmap
+ * write, up to two data entries. */
+static bool erase_in_one_write(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
+{
+    fk_nvs_entry_t d[2];
+    if (span < 2 || span > 3 || p->read_only) return false;
+    for (unsigned i = idx + 1; i < idx + span; i++)
+        if (fk_nvs_bitmap_get(p->pg[page].bitmap, i) != NVS_ENTRY_WRITTEN) return false;
+    if (fk_flash_read(p->flash, entry_addr(p, page, idx + 1), d, (span - 1) * sizeof d[0]) != ESP_OK)
+        return false;
+    for (unsigned k = 0; k + 1 < span; k++)
+        if (fk_nvs_entry_crc(&d[k]) == d[k].crc) return false;
+    return true;
+}
+
 esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
 {
     fk_nvs_page_t *pg = &p->pg[page];
     if (idx + span > NVS_ENTRY_COUNT) span = NVS_ENTRY_COUNT - idx;
     pg->tag[idx] = FK_NVS_TAG_NONE;
+    if (erase_in_one_write(p, page, idx, span)) return fk_nvs_bitmap_mark(p, page, idx, span, NVS_ENTRY_ERASED);
     /* Data entries before the header: a header still WRITTEN over a partly
-     * erased span is dropped at load; orphan data entries never exist. */
+     * erased span is dropped at load, and no data entry that could pass for
+     * an item is ever left WRITTEN without its header. */
     esp_err_t err = fk_nvs_bitmap_mark(p, page, idx + 1, span - 1, NVS_ENTRY_ERASED);
     if (err != ESP_OK) return err;
     return fk_nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_ERASED);
