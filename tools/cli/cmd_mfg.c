@@ -12,6 +12,7 @@
 static const char gen_usage[] =
     "usage: flashkit mfg gen --conf CONFIG.csv --values VALUES.csv --prefix NAME --size SIZE\n"
     "                        [--version v1|v2] [--outdir DIR] [--fileid KEY] [--jobs N] [--json]\n"
+    "                        [--inputkey KEYS.bin | --keygen]\n"
     "       flashkit mfg generate CONFIG.csv VALUES.csv NAME SIZE [same options]\n"
     "\n"
     "One NVS image per device, as Espressif's mfg_gen.py: CONFIG.csv lists namespaces and keys\n"
@@ -20,7 +21,12 @@ static const char gen_usage[] =
     "`flashkit nvs gen` turns into exactly that image). ID is the row number (from 1) or the\n"
     "value of the --fileid column. DIR defaults to the current directory, --version to v2,\n"
     "--jobs to one thread per CPU. A bad row is reported with its line and gets no files; the\n"
-    "exit status is 1 if any device failed. See docs/nvs-csv.md.\n";
+    "exit status is 1 if any device failed. See docs/nvs-csv.md.\n"
+    "Encrypted NVS: --inputkey KEYS.bin encrypts every image with that key file's first 64 bytes;\n"
+    "--keygen draws a fresh key per device from the OS random source and writes it beside the\n"
+    "images as DIR/keys/keys-NAME-ID.bin (the nvs_keys partition image, 4096 bytes, mode 0600).\n"
+    "Each image equals `flashkit nvs encrypt` of DIR/csv/NAME-ID.csv with its key.\n"
+    "See docs/nvs-encryption-cli.md.\n";
 
 static const char mfg_usage[] =
     "usage: flashkit mfg gen [options]   (flashkit mfg gen --help)\n"
@@ -31,7 +37,7 @@ static const char mfg_usage[] =
 static int mfg_gen(int argc, char **argv)
 {
     fk_mfg_opts_t o = {.outdir = ".", .version = 2};
-    const char *size_s = NULL, *ver_s = NULL, *jobs_s = NULL;
+    const char *size_s = NULL, *ver_s = NULL, *jobs_s = NULL, *keyfile = NULL;
     const char *pos[4];
     const fk_opt_t table[] = {
         {"--conf", NULL, FK_OPT_VALUE, &o.conf_path},
@@ -44,6 +50,9 @@ static int mfg_gen(int argc, char **argv)
         {"--jobs", NULL, FK_OPT_VALUE, &jobs_s},
         {"--json", NULL, FK_OPT_FLAG, &o.json},
         {"--quiet", "-q", FK_OPT_FLAG, &o.quiet},
+        {"--inputkey", NULL, FK_OPT_VALUE, &o.inputkey},
+        {"--keygen", NULL, FK_OPT_FLAG, &o.keygen},
+        {"--keyfile", NULL, FK_OPT_VALUE, &keyfile},
         FK_OPT_END,
     };
     fk_opts_t op = {.cmd = "mfg gen", .usage = gen_usage, .opts = table, .pos = pos, .max_pos = 4};
@@ -72,6 +81,13 @@ static int mfg_gen(int argc, char **argv)
         fk_err("mfg gen: --version '%s': expected v1, v2, 1 or 2", ver_s);
         return 2;
     }
+    if (o.keygen && o.inputkey) {
+        fk_err("Error. --keygen and --inputkey both are not allowed.");
+        return 2;
+    }
+    if (keyfile)
+        fk_warn("mfg gen: --keyfile is ignored: with --keygen each device's key file is named "
+                "keys-PREFIX-ID.bin, as ESP-IDF's mfg_gen.py names it");
     if (jobs_s) {
         char *end;
         long n = strtol(jobs_s, &end, 10);

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,358 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mfg_job.h"
 #include "nvs_csv.h"
-#include "fk_nvs_format.h"
+#include "nvs_encrypt.h"
 #include "nvs_gen.h"
 #include "util.h"
-
-/* One config row: a namespace, or a key whose value comes from column `col`. */
-typedef struct {
-    char *key, *type, *encoding;
-    const char *ns; /* namespace of a key row (points at that row's key) */
-    bool is_ns;
-    int col;
-    int line;
-} conf_row_t;
-
-typedef struct {
-    const fk_mfg_opts_t *o;
-    conf_row_t *conf;
-    size_t nconf;
-    size_t ncols;
-    char *store;      /* values text, NUL-separated fields */
-    size_t *fields;   /* ndev × ncols offsets into store; SIZE_MAX = missing */
-    int *dev_line;    /* values-file line of each device */
-    int *dev_nf;      /* fields the row had */
-    size_t ndev;
-    int id_col;
-    char **ids;       /* file id per device */
-    char **errors;    /* message per failed device */
-    const char *values_dir; /* absolute folder of the values file, for relative `file` paths */
-    char *bin_dir, *csv_dir;
-    int bin_fd, csv_fd;
-    atomic_size_t next, done, failed;
-} job_t;
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        fk_err("out of memory");
-        exit(1);
-    }
-    return d;
-}
-
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0) s = NULL;
-    va_end(ap);
-    return s ? s : xstrdup("out of memory");
-}
-
-static void trim(char *s)
-{
-    size_t n = strlen(s), a = 0;
-    while (a < n && (s[a] == ' ' || s[a] == '\t')) a++;
-    while (n > a && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-    memmove(s, s + a, n - a);
-    s[n - a] = 0;
-}
-
-
-static const char *const known_encodings[] = {"u8",  "i8",     "u16",     "i16",    "u32",    "i32",
-                                              "u64", "i64",    "string",  "hex2bin", "base64", "binary"};
-
-/* Input text echoed in a message: escaped and cut (a binary file given as
- * a CSV must not spill its bytes onto the terminal). */
-#define SHOW(buf, text) fk_printable(buf, sizeof buf, text, strlen(text), 40)
-
-/* The input's bytes: given in memory, else read from the file. */
-static int input_text(const char *mem, size_t n, const char *path, uint8_t **text, size_t *len)
-{
-    if (!mem) return fk_read_file(path, text, len);
-    *text = malloc(n + 1);
-    if (!*text) return -1;
-    memcpy(*text, mem, n);
-    (*text)[n] = 0;
-    *len = n;
-    return 0;
-}
-
-static int load_config(job_t *j, char *err, size_t errlen)
-{
-    char e1[168], e2[168];
-    const char *path = j->o->conf_path;
-    uint8_t *text;
-    size_t len;
-    if (input_text(j->o->conf_text, j->o->conf_len, path, &text, &len)) return -1;
-    fk_csv_reader_t r;
-    fk_csv_reader_init(&r, path, (const char *)text, len);
-    size_t cap = 16;
-    j->conf = malloc(cap * sizeof *j->conf);
-    int rc;
-    bool have_ns = false;
-    const char *cur_ns = "";
-    while ((rc = fk_csv_next(&r, err, errlen)) == 1) {
-        if (j->nconf == cap) {
-            cap *= 2;
-            conf_row_t *nc = realloc(j->conf, cap * sizeof *nc);
-            if (!nc) break;
-            j->conf = nc;
-        }
-        conf_row_t *c = &j->conf[j->nconf];
-        memset(c, 0, sizeof *c);
-        c->line = r.rec_line;
-        c->col = -1;
-        c->key = xstrdup(fk_csv_field(&r, 0));
-        c->type = xstrdup(r.nf > 1 ? fk_csv_field(&r, 1) : "");
-        c->encoding = xstrdup(r.nf > 2 ? fk_csv_field(&r, 2) : "");
-        j->nconf++;
-        trim(c->key);
-        trim(c->type);
-        trim(c->encoding);
-        if (!c->key[0]) {
-            snprintf(err, errlen, "%s:%d: field 1 (key): empty", path, c->line);
-            goto fail;
-        }
-        if (strlen(c->key) > NVS_KEY_MAX) {
-            snprintf(err, errlen, "%s:%d: key '%s' is %zu bytes; at most 15 are allowed", path, c->line,
-                     SHOW(e1, c->key), strlen(c->key));
-            goto fail;
-        }
-        if (!strcasecmp(c->type, "namespace")) {
-            c->is_ns = true;
-            have_ns = true;
-            cur_ns = c->key;
-            continue;
-        }
-        if (strcasecmp(c->type, "data") && strcasecmp(c->type, "file")) {
-            snprintf(err, errlen, "%s:%d: field 2 (type): unknown type '%s' (expected namespace, data or file)",
-                     path, c->line, SHOW(e1, c->type));
-            goto fail;
-        }
-        if (!have_ns) {
-            snprintf(err, errlen, "%s:%d: key '%s' comes before any namespace row", path, c->line, SHOW(e1, c->key));
-            goto fail;
-        }
-        bool known = false;
-        for (size_t k = 0; k < sizeof known_encodings / sizeof known_encodings[0]; k++)
-            known |= !strcasecmp(c->encoding, known_encodings[k]);
-        if (!known) {
-            snprintf(err, errlen,
-                     "%s:%d: field 3 (encoding): %s encoding '%s' (expected u8, i8, u16, i16, u32, i32, u64, i64, "
-                     "string, hex2bin, base64 or binary)",
-                     path, c->line, c->encoding[0] ? "unsupported" : "missing", SHOW(e1, c->encoding));
-            goto fail;
-        }
-        /* Each device would fail the same way, so a key twice in one namespace stops the run here. */
-        for (size_t p = j->nconf - 1; p-- > 0;) {
-            if (!j->conf[p].is_ns && !strcmp(j->conf[p].key, c->key) && !strcmp(j->conf[p].ns, cur_ns)) {
-                snprintf(err, errlen, "%s:%d: key '%s' appears twice in namespace '%s' (first on line %d)", path,
-                         c->line, SHOW(e1, c->key), SHOW(e2, cur_ns), j->conf[p].line);
-                goto fail;
-            }
-        }
-        c->ns = cur_ns;
-        for (size_t f = 3; f < r.nf; f++) {
-            if (r.len[f]) {
-                snprintf(err, errlen,
-                         "%s:%d: the config holds no values (field %zu is '%s'); values go in the values file",
-                         path, c->line, f + 1, SHOW(e1, fk_csv_field(&r, f)));
-                goto fail;
-            }
-        }
-    }
-    if (rc < 0) goto fail;
-    if (!j->nconf) {
-        snprintf(err, errlen, "%s: no rows (expected namespace and key,type,encoding rows)", path);
-        goto fail;
-    }
-    fk_csv_reader_free(&r);
-    free(text);
-    return 0;
-fail:
-    fk_csv_reader_free(&r);
-    free(text);
-    return -1;
-}
-
-static int load_values(job_t *j, char *err, size_t errlen)
-{
-    char e1[168];
-    const char *path = j->o->values_path;
-    uint8_t *text;
-    size_t len;
-    if (input_text(j->o->values_text, j->o->values_len, path, &text, &len)) return -1;
-    fk_csv_reader_t r;
-    fk_csv_reader_init(&r, path, (const char *)text, len);
-    int rc = fk_csv_next(&r, err, errlen);
-    if (rc <= 0) {
-        if (rc == 0) snprintf(err, errlen, "%s: no header line (expected the key names)", path);
-        goto fail;
-    }
-    j->ncols = r.nf;
-    char **hdr = calloc(r.nf, sizeof *hdr);
-    for (size_t i = 0; i < r.nf; i++) {
-        hdr[i] = xstrdup(fk_csv_field(&r, i));
-        trim(hdr[i]);
-    }
-    int hdr_line = r.rec_line;
-    /* The k-th config row of a key takes the k-th column of that name. */
-    for (size_t c = 0; c < j->nconf; c++) {
-        conf_row_t *cr = &j->conf[c];
-        if (cr->is_ns) continue;
-        int after = -1;
-        for (size_t p = 0; p < c; p++)
-            if (!j->conf[p].is_ns && !strcmp(j->conf[p].key, cr->key) && j->conf[p].col > after) after = j->conf[p].col;
-        for (size_t i = (size_t)(after + 1); i < j->ncols; i++)
-            if (!strcmp(hdr[i], cr->key)) {
-                cr->col = (int)i;
-                break;
-            }
-        if (cr->col < 0) {
-            snprintf(err, errlen, "%s:%d: key '%s' of %s line %d has no column in the header", path, hdr_line,
-                     SHOW(e1, cr->key), j->o->conf_path, cr->line);
-            goto fail_hdr;
-        }
-    }
-    j->id_col = -1;
-    if (j->o->fileid) {
-        for (size_t i = 0; i < j->ncols; i++)
-            if (!strcmp(hdr[i], j->o->fileid)) {
-                j->id_col = (int)i;
-                break;
-            }
-        if (j->id_col < 0) {
-            snprintf(err, errlen, "%s:%d: --fileid '%s' is not a column of the header", path, hdr_line,
-                     SHOW(e1, j->o->fileid));
-            goto fail_hdr;
-        }
-    }
-    for (size_t i = 0; i < j->ncols; i++) free(hdr[i]);
-    free(hdr);
-    hdr = NULL;
-
-    size_t store_cap = len + 64, store_len = 0, dcap = 256;
-    j->store = malloc(store_cap);
-    j->fields = malloc(dcap * j->ncols * sizeof *j->fields);
-    j->dev_line = malloc(dcap * sizeof *j->dev_line);
-    j->dev_nf = malloc(dcap * sizeof *j->dev_nf);
-    while ((rc = fk_csv_next(&r, err, errlen)) == 1) {
-        if (j->ndev == dcap) {
-            dcap *= 2;
-            size_t *nf = realloc(j->fields, dcap * j->ncols * sizeof *nf);
-            int *nl = realloc(j->dev_line, dcap * sizeof *nl);
-            int *nn = realloc(j->dev_nf, dcap * sizeof *nn);
-            if (nf) j->fields = nf;
-            if (nl) j->dev_line = nl;
-            if (nn) j->dev_nf = nn;
-            if (!nf || !nl || !nn) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                goto fail;
-            }
-        }
-        size_t d = j->ndev++;
-        j->dev_line[d] = r.rec_line;
-        j->dev_nf[d] = (int)r.nf;
-        for (size_t i = 0; i < j->ncols; i++) {
-            size_t *slot = &j->fields[d * j->ncols + i];
-            if (i >= r.nf) {
-                *slot = SIZE_MAX;
-                continue;
-            }
-            size_t fl = r.len[i];
-            if (store_len + fl + 1 > store_cap) {
-                while (store_len + fl + 1 > store_cap) store_cap *= 2;
-                char *ns = realloc(j->store, store_cap);
-                if (!ns) {
-                    snprintf(err, errlen, "%s: out of memory", path);
-                    goto fail;
-                }
-                j->store = ns;
-            }
-            memcpy(j->store + store_len, fk_csv_field(&r, i), fl + 1);
-            *slot = store_len;
-            store_len += fl + 1;
-        }
-    }
-    if (rc < 0) goto fail;
-    if (!j->ndev) {
-        snprintf(err, errlen, "%s: no device rows after the header", path);
-        goto fail;
-    }
-    fk_csv_reader_free(&r);
-    free(text);
-    return 0;
-fail_hdr:
-    for (size_t i = 0; i < j->ncols; i++) free(hdr[i]);
-    free(hdr);
-fail:
-    fk_csv_reader_free(&r);
-    free(text);
-    return -1;
-}
-
-static const char *field(const job_t *j, size_t dev, int col)
-{
-    size_t off = j->fields[dev * j->ncols + (size_t)col];
-    return off == SIZE_MAX ? NULL : j->store + off;
-}
-
-static bool id_ok(const char *id)
-{
-    if (!id[0] || !strcmp(id, ".") || !strcmp(id, "..")) return false;
-    for (const char *p = id; *p; p++)
-        if (*p == '/' || (unsigned char)*p < 0x20) return false;
-    return true;
-}
-
-static int cmp_ids(const void *a, const void *b, void *arg)
-{
-    char **ids = arg;
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    int c = strcmp(ids[x], ids[y]);
-    return c ? c : (x < y ? -1 : x > y);
-}
-
-/* File ids come from a column or the 1-based row number; each must be a
- * usable, unique file name, or its device fails. */
-static int assign_ids(job_t *j)
-{
-    j->ids = calloc(j->ndev, sizeof *j->ids);
-    j->errors = calloc(j->ndev, sizeof *j->errors);
-    size_t *order = malloc(j->ndev * sizeof *order);
-    if (!j->ids || !j->errors || !order) return -1;
-    for (size_t d = 0; d < j->ndev; d++) {
-        order[d] = d;
-        if (j->id_col < 0) {
-            j->ids[d] = msg("%zu", d + 1);
-            continue;
-        }
-        const char *v = field(j, d, j->id_col);
-        char *id = xstrdup(v ? v : "");
-        trim(id);
-        j->ids[d] = id;
-    }
-    qsort_r(order, j->ndev, sizeof *order, cmp_ids, j->ids);
-    for (size_t k = 1; k < j->ndev; k++) {
-        size_t a = order[k - 1], b = order[k];
-        if (!strcmp(j->ids[a], j->ids[b]) && !j->errors[b])
-            j->errors[b] = msg("%s:%d: device %zu: file id '%s' (column %s) is already used by line %d",
-                               j->o->values_path, j->dev_line[b], b + 1, j->ids[b], j->o->fileid, j->dev_line[a]);
-    }
-    for (size_t d = 0; d < j->ndev; d++)
-        if (!j->errors[d] && !id_ok(j->ids[d]))
-            j->errors[d] = msg("%s:%d: device %zu: file id '%s' (column %s) cannot be used in a file name",
-                               j->o->values_path, j->dev_line[d], d + 1, j->ids[d], j->o->fileid);
-    free(order);
-    return 0;
-}
 
 typedef struct {
     char *buf;
@@ -393,7 +45,7 @@ static int device_csv(const job_t *j, size_t d, sbuf_t *b, char **why)
 {
     b->len = 0;
     if (j->dev_nf[d] != (int)j->ncols) {
-        *why = msg("%d fields but the header has %zu", j->dev_nf[d], j->ncols);
+        *why = fk_mfg_msg("%d fields but the header has %zu", j->dev_nf[d], j->ncols);
         return -1;
     }
     if (sb_add(b, "key,type,encoding,value\n", 24)) goto oom;
@@ -407,10 +59,10 @@ static int device_csv(const job_t *j, size_t d, sbuf_t *b, char **why)
         if (sb_add(b, ",", 1) || sb_add(b, cr->type, strlen(cr->type)) || sb_add(b, ",", 1) ||
             sb_add(b, cr->encoding, strlen(cr->encoding)) || sb_add(b, ",", 1))
             goto oom;
-        const char *v = field(j, d, cr->col);
+        const char *v = fk_mfg_field(j, d, cr->col);
         size_t vn = strlen(v);
         if (!strcasecmp(cr->type, "file") && vn && v[0] != '/') {
-            char *abs = msg("%s/%s", j->values_dir, v);
+            char *abs = fk_mfg_msg("%s/%s", j->values_dir, v);
             int rc = fk_csv_append_field(&b->buf, &b->len, &b->cap, abs, strlen(abs));
             free(abs);
             if (rc) goto oom;
@@ -422,19 +74,21 @@ static int device_csv(const job_t *j, size_t d, sbuf_t *b, char **why)
     b->buf[b->len] = 0;
     return 0;
 oom:
-    *why = xstrdup("out of memory");
+    *why = fk_mfg_strdup("out of memory");
     return -1;
 }
 
 /* One write per file, into a temporary name renamed into place. Names are
  * resolved from an open directory: no path walk per file. */
-static int write_file(int dirfd, const char *dir, const char *name, const void *data, size_t len, char **why)
+static int write_file(int dirfd, const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+                      char **why)
 {
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, ".%s.tmp", name);
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    unlinkat(dirfd, tmp, 0); /* one left by a killed run would keep its mode */
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
-        *why = msg("%s/%s: cannot create: %s", dir, tmp, strerror(errno));
+        *why = fk_mfg_msg("%s/%s: cannot create: %s", dir, tmp, strerror(errno));
         return -1;
     }
     const char *p = data;
@@ -443,7 +97,7 @@ static int write_file(int dirfd, const char *dir, const char *name, const void *
         ssize_t w = write(fd, p, left);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            *why = msg("%s/%s: write failed: %s", dir, name, strerror(w < 0 ? errno : ENOSPC));
+            *why = fk_mfg_msg("%s/%s: write failed: %s", dir, name, strerror(w < 0 ? errno : ENOSPC));
             close(fd);
             unlinkat(dirfd, tmp, 0);
             return -1;
@@ -452,8 +106,44 @@ static int write_file(int dirfd, const char *dir, const char *name, const void *
         left -= (size_t)w;
     }
     if (close(fd) != 0 || renameat(dirfd, tmp, dirfd, name) != 0) {
-        *why = msg("%s/%s: write failed: %s", dir, name, strerror(errno));
+        *why = fk_mfg_msg("%s/%s: write failed: %s", dir, name, strerror(errno));
         unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* ESP-IDF mfg_gen.py's name for a device's key file (spec nvs-encryption.md §4). */
+static void key_name(const job_t *j, size_t d, char *out, size_t len)
+{
+    snprintf(out, len, "keys-%s-%s.bin", j->o->prefix, j->ids[d]);
+}
+
+/* --inputkey: the run's key; --keygen: a fresh one from the OS, written
+ * first (keys/keys-PREFIX-ID.bin, the nvs_keys partition image, 0600). */
+static int encrypt_device(job_t *j, size_t d, uint8_t *img, char **why)
+{
+    nvs_sec_cfg_t cfg = j->key;
+    char err[256], name[PATH_MAX];
+    if (j->keys_dir) {
+        uint8_t buf[FK_NVS_KEYS_PART_SIZE];
+        if (fk_nvs_keys_new(&cfg, err, sizeof err)) {
+            *why = fk_mfg_strdup(err);
+            return -1;
+        }
+        fk_nvs_keyfile_image(&cfg, buf);
+        key_name(j, d, name, sizeof name);
+        int rc = write_file(j->keys_fd, j->keys_dir, name, buf, sizeof buf, 0600, why);
+        explicit_bzero(buf, sizeof buf);
+        if (rc) {
+            explicit_bzero(&cfg, sizeof cfg);
+            return -1;
+        }
+    }
+    esp_err_t e = fk_nvs_crypt_image(&cfg, true, img, j->o->size);
+    explicit_bzero(&cfg, sizeof cfg);
+    if (e != ESP_OK) {
+        *why = fk_mfg_msg("encryption failed: %s", esp_err_to_name(e));
         return -1;
     }
     return 0;
@@ -491,17 +181,18 @@ static void *worker(void *arg)
                                     sizeof err)) {
                     const char *g = gen_reason(err, name);
                     char safe[1100];
-                    why = xstrdup(fk_printable(safe, sizeof safe, g, strlen(g), 260));
+                    why = fk_mfg_strdup(fk_printable(safe, sizeof safe, g, strlen(g), 260));
                 }
             }
-            if (!why && write_file(j->csv_fd, j->csv_dir, name, csv.buf, csv.len, &why) == 0) {
+            if (!why && j->encrypt) encrypt_device(j, d, img, &why);
+            if (!why && write_file(j->csv_fd, j->csv_dir, name, csv.buf, csv.len, 0644, &why) == 0) {
                 char bin[PATH_MAX];
                 snprintf(bin, sizeof bin, "%s-%s.bin", j->o->prefix, j->ids[d]);
-                if (write_file(j->bin_fd, j->bin_dir, bin, img, j->o->size, &why)) unlinkat(j->csv_fd, name, 0);
+                if (write_file(j->bin_fd, j->bin_dir, bin, img, j->o->size, 0644, &why)) unlinkat(j->csv_fd, name, 0);
             }
             free(img);
             if (why) {
-                j->errors[d] = msg("%s:%d: device %zu (id %s): %s", j->o->values_path, j->dev_line[d], d + 1,
+                j->errors[d] = fk_mfg_msg("%s:%d: device %zu (id %s): %s", j->o->values_path, j->dev_line[d], d + 1,
                                    j->ids[d], why);
                 free(why);
             }
@@ -513,6 +204,10 @@ static void *worker(void *arg)
                 unlinkat(j->bin_fd, name, 0);
                 snprintf(name, sizeof name, "%s-%s.csv", j->o->prefix, j->ids[d]);
                 unlinkat(j->csv_fd, name, 0);
+                if (j->keys_dir) {
+                    key_name(j, d, name, sizeof name);
+                    unlinkat(j->keys_fd, name, 0);
+                }
             }
             atomic_fetch_add(&j->failed, 1);
         }
@@ -542,6 +237,9 @@ static void free_job(job_t *j)
     free(j->csv_dir);
     if (j->bin_fd >= 0) close(j->bin_fd);
     if (j->csv_fd >= 0) close(j->csv_fd);
+    if (j->keys_fd >= 0) close(j->keys_fd);
+    free(j->keys_dir);
+    explicit_bzero(&j->key, sizeof j->key);
     free((char *)j->values_dir);
 }
 
@@ -550,23 +248,23 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
     job_t j;
     memset(&j, 0, sizeof j);
     j.o = o;
-    j.bin_fd = j.csv_fd = -1;
+    j.bin_fd = j.csv_fd = j.keys_fd = -1;
     char err[1024] = "";
     int status = 2;
     if (fk_nvs_check_size(o->size, err, sizeof err)) {
         fk_err("%s", err);
         return 2;
     }
-    if (!id_ok(o->prefix) || strchr(o->prefix, '/')) {
+    if (!fk_mfg_id_ok(o->prefix) || strchr(o->prefix, '/')) {
         fk_err("--prefix '%s' cannot be used in a file name", o->prefix);
         return 2;
     }
-    if (load_config(&j, err, sizeof err) || load_values(&j, err, sizeof err)) {
+    if (fk_mfg_load_config(&j, err, sizeof err) || fk_mfg_load_values(&j, err, sizeof err)) {
         if (err[0]) fk_err("%s", err);
         goto out;
     }
     {
-        char *vdir = xstrdup(o->values_path);
+        char *vdir = fk_mfg_strdup(o->values_path);
         char *slash = strrchr(vdir, '/');
         if (slash) *slash = 0;
         char *abs = realpath(slash ? (vdir[0] ? vdir : "/") : ".", NULL);
@@ -577,17 +275,31 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
         }
         j.values_dir = abs;
     }
-    j.bin_dir = msg("%s/bin", o->outdir);
-    j.csv_dir = msg("%s/csv", o->outdir);
+    j.bin_dir = fk_mfg_msg("%s/bin", o->outdir);
+    j.csv_dir = fk_mfg_msg("%s/csv", o->outdir);
     if (fk_mkdir_p(j.bin_dir) || fk_mkdir_p(j.csv_dir) ||
         (j.bin_fd = open(j.bin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
         (j.csv_fd = open(j.csv_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         fk_err("%s: cannot create output folders: %s", o->outdir, strerror(errno));
         goto out;
     }
-    if (assign_ids(&j)) {
+    if (fk_mfg_assign_ids(&j)) {
         fk_err("out of memory");
         goto out;
+    }
+    if (o->inputkey) {
+        if (fk_nvs_keyfile_read(o->inputkey, true, &j.key, err, sizeof err)) {
+            fk_err("mfg gen: %s", err);
+            goto out;
+        }
+        j.encrypt = true;
+    } else if (o->keygen) {
+        j.keys_dir = fk_mfg_msg("%s/keys", o->outdir);
+        if (fk_mkdir_p(j.keys_dir) || (j.keys_fd = open(j.keys_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+            fk_err("%s: cannot create the keys folder: %s", j.keys_dir, strerror(errno));
+            goto out;
+        }
+        j.encrypt = true;
     }
 
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -618,6 +330,11 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
         fk_json_str(stdout, j.bin_dir);
         printf(",\"csv_dir\":");
         fk_json_str(stdout, j.csv_dir);
+        if (j.keys_dir) {
+            printf(",\"keys_dir\":");
+            fk_json_str(stdout, j.keys_dir);
+        }
+        printf(",\"encrypted\":%s", j.encrypt ? "true" : "false");
         printf(",\"errors\":[");
         size_t k = 0;
         for (size_t d = 0; d < j.ndev; d++) {
@@ -630,8 +347,9 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
         }
         printf("]}\n");
     } else if (!o->quiet) {
-        fprintf(stderr, "mfg gen: %zu device%s: %zu written to %s (images) and %s (CSVs), %zu failed\n", j.ndev,
-                j.ndev == 1 ? "" : "s", j.ndev - failed, j.bin_dir, j.csv_dir, failed);
+        fprintf(stderr, "mfg gen: %zu device%s: %zu written to %s (%simages) and %s (CSVs)%s%s, %zu failed\n", j.ndev,
+                j.ndev == 1 ? "" : "s", j.ndev - failed, j.bin_dir, j.encrypt ? "encrypted " : "", j.csv_dir,
+                j.keys_dir ? ", keys in " : "", j.keys_dir ? j.keys_dir : "", failed);
     }
     status = failed ? 1 : 0;
 out:
@@ -644,13 +362,13 @@ int fk_mfg_check(const fk_mfg_opts_t *o, char *err, size_t errlen)
     job_t j;
     memset(&j, 0, sizeof j);
     j.o = o;
-    j.bin_fd = j.csv_fd = -1;
+    j.bin_fd = j.csv_fd = j.keys_fd = -1;
     err[0] = 0;
     int status = 2;
     if (fk_nvs_check_size(o->size, err, errlen)) return 2;
-    if (load_config(&j, err, errlen) || load_values(&j, err, errlen)) goto out;
+    if (fk_mfg_load_config(&j, err, errlen) || fk_mfg_load_values(&j, err, errlen)) goto out;
     j.values_dir = realpath(o->outdir ? o->outdir : ".", NULL);
-    if (!j.values_dir || assign_ids(&j)) {
+    if (!j.values_dir || fk_mfg_assign_ids(&j)) {
         snprintf(err, errlen, "%s: cannot resolve", o->outdir ? o->outdir : ".");
         goto out;
     }
@@ -678,3 +396,4 @@ out:
     free_job(&j);
     return status;
 }
+

@@ -19,6 +19,11 @@ typedef struct {
     int jobs;           /* worker threads; 0 = one per online CPU */
     bool json;          /* summary as JSON on stdout */
     bool quiet;
+    /* Encryption (docs/nvs-encryption-cli.md): every image encrypted with the
+     * key file inputkey, or with keygen a fresh key per device written to
+     * DIR/keys/keys-PREFIX-ID.bin. */
+    const char *inputkey;
+    bool keygen;
     /* In-memory inputs (fk_mfg_check): used instead of reading the paths,
      * which then only name the inputs in messages. */
     const char *conf_text, *values_text;
