@@ -77,9 +77,11 @@ esp_err_t fk_partition_init(fk_flash_t *flash, uint32_t offset)
     return err;
 }
 
-/* Iterators come from a small fixed pool: no heap on the device. */
+/* Iterators come from a small fixed pool: no heap on the device. 36 bytes
+ * each on the ESP8266; the core itself holds at most one at a time (the
+ * rest are the application's, released after use as in ESP-IDF). */
 #ifndef FK_PARTITION_ITERATORS
-#define FK_PARTITION_ITERATORS 8
+#define FK_PARTITION_ITERATORS 4
 #endif
 
 struct esp_partition_iterator_opaque_ {
