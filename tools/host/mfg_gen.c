@@ -275,6 +275,14 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
         }
         j.values_dir = abs;
     }
+    /* Before any folder is made: a bad key stops the run with nothing written. */
+    if (o->inputkey) {
+        if (fk_nvs_keyfile_read(o->inputkey, true, &j.key, err, sizeof err)) {
+            fk_err("mfg gen: %s", err);
+            goto out;
+        }
+        j.encrypt = true;
+    }
     j.bin_dir = fk_mfg_msg("%s/bin", o->outdir);
     j.csv_dir = fk_mfg_msg("%s/csv", o->outdir);
     if (fk_mkdir_p(j.bin_dir) || fk_mkdir_p(j.csv_dir) ||
@@ -287,13 +295,7 @@ int fk_mfg_run(const fk_mfg_opts_t *o)
         fk_err("out of memory");
         goto out;
     }
-    if (o->inputkey) {
-        if (fk_nvs_keyfile_read(o->inputkey, true, &j.key, err, sizeof err)) {
-            fk_err("mfg gen: %s", err);
-            goto out;
-        }
-        j.encrypt = true;
-    } else if (o->keygen) {
+    if (o->keygen) {
         j.keys_dir = fk_mfg_msg("%s/keys", o->outdir);
         if (fk_mkdir_p(j.keys_dir) || (j.keys_fd = open(j.keys_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
             fk_err("%s: cannot create the keys folder: %s", j.keys_dir, strerror(errno));
