@@ -18,7 +18,7 @@ int main(void)
             int heavy = run == 2;
             pc_stats_t st;
             memset(&st, 0, sizeof st);
-            pc_run(0x4000, v, 0xE4C0DEu + (uint32_t)run, heavy ? 250 : 1000, stride, (fk_cut_mode_t)mode, false,
+            pc_run(0x4000, v, 0xE4C0DEu + (uint32_t)run, heavy ? 150 : 500, stride, (fk_cut_mode_t)mode, false,
                    heavy, &st);
             printf("encrypted power cut %s, v%u%s, 4 pages: %ld ops (%ld with a sector erase, %ld refused for "
                    "space), %ld cut points run (stride %d, %ld skipped)\n",
