@@ -268,7 +268,10 @@ void fk_json_strn(FILE *f, const char *s, size_t n)
 
 void fk_json_str(FILE *f, const char *s)
 {
-    fk_json_strn(f, s, strlen(s));
+    if (s)
+        fk_json_strn(f, s, strlen(s));
+    else
+        fputs("null", f);
 }
 
 void fk_progress_start(fk_progress_t *p, const char *label, uint64_t total)

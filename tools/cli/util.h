@@ -46,7 +46,8 @@ void fk_out_abort(fk_out_t *out);
 bool fk_parse_size(const char *s, uint32_t *out);
 
 /* Writes s as a JSON string literal (with quotes); bytes that are not valid
- * UTF-8 are escaped as \u00XX so the output is always valid JSON. */
+ * UTF-8 are escaped as \u00XX so the output is always valid JSON. A NULL s
+ * (no such thing: no partition runs) is written as null. */
 void fk_json_str(FILE *f, const char *s);
 void fk_json_strn(FILE *f, const char *s, size_t n);
 

@@ -11,6 +11,7 @@
 
 bool fk_device_args_parse(fk_device_t *d, fk_device_args_t *a, int argc, char **argv, int *rc)
 {
+    fk_device_init(d);
     fk_device_optvals_t common = {0};
     bool anti = false;
     const fk_opt_t shared[] = {
@@ -52,4 +53,15 @@ int fk_device_start(fk_device_t *d, const char *path)
         return 1;
     }
     return 0;
+}
+
+int fk_device_args_open(fk_device_t *d, fk_device_args_t *a, int argc, char **argv)
+{
+    int rc;
+    if (fk_device_args_parse(d, a, argc, argv, &rc)) return rc;
+    if (a->npos < 1) {
+        fk_err("%s: missing DEV.img (see --help)", a->cmd);
+        return 2;
+    }
+    return fk_device_start(d, a->pos[0]) ? 1 : -1;
 }

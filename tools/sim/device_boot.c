@@ -67,10 +67,7 @@ static void print_json(fk_device_t *d, const fk_boot_result_t *r)
         for (int i = 0, n = 0; i < 2; i++)
             if (r->aborted & (1u << i)) printf("%s\"%c\"", n++ ? "," : "", 'A' + i);
         printf("],\"pending\":%s,\"running_state\":", r->pending ? "true" : "false");
-        if (sn)
-            printf("\"%s\"", sn);
-        else
-            printf("null");
+        fk_json_str(stdout, sn);
         printf(",\"efuse_secure_version\":%u", r->efuse_after);
     }
     printf(",\"tries\":[");
@@ -108,18 +105,12 @@ static void print_json(fk_device_t *d, const fk_boot_result_t *r)
 int device_boot(int argc, char **argv)
 {
     fk_device_t d;
-    fk_device_init(&d);
     const char *path = NULL;
     bool confirm = false;
     const fk_opt_t own[] = {{"--confirm", NULL, FK_OPT_FLAG, &confirm}, FK_OPT_END};
     fk_device_args_t a = {.cmd = "device boot", .usage = help, .opts = own, .pos = &path, .max_pos = 1};
-    int rc;
-    if (fk_device_args_parse(&d, &a, argc, argv, &rc)) return rc;
-    if (!path) {
-        fk_err("device boot: missing DEV.img (see --help)");
-        return 2;
-    }
-    if (fk_device_start(&d, path) != 0) return 1;
+    int rc = fk_device_args_open(&d, &a, argc, argv);
+    if (rc >= 0) return rc;
     static fk_boot_result_t r;
     rc = fk_device_boot(&d, &r, d.json ? 0 : 2);
     if (!fk_device_power_lost(&d) && !d.json) fk_device_rollback_report(stdout, &d, &r);

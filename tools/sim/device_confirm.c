@@ -24,18 +24,12 @@ static const char help[] =
 int device_confirm(int argc, char **argv)
 {
     fk_device_t d;
-    fk_device_init(&d);
     const char *path = NULL;
     bool invalid = false;
     const fk_opt_t own[] = {{"--invalid", NULL, FK_OPT_FLAG, &invalid}, FK_OPT_END};
     fk_device_args_t a = {.cmd = "device confirm", .usage = help, .opts = own, .pos = &path, .max_pos = 1};
-    int rc;
-    if (fk_device_args_parse(&d, &a, argc, argv, &rc)) return rc;
-    if (!path) {
-        fk_err("device confirm: missing DEV.img (see --help)");
-        return 2;
-    }
-    if (fk_device_start(&d, path) != 0) return 1;
+    int rc = fk_device_args_open(&d, &a, argc, argv);
+    if (rc >= 0) return rc;
     /* The device kept running since the last command: the app otadata names. */
     const esp_partition_t *run = esp_ota_get_boot_partition();
     fk_app_start(run);
@@ -48,10 +42,7 @@ int device_confirm(int argc, char **argv)
         printf("{\"device\":");
         fk_json_str(stdout, d.path);
         printf(",\"running\":");
-        if (run)
-            fk_json_str(stdout, run->label);
-        else
-            printf("null");
+        fk_json_str(stdout, run ? run->label : NULL);
         printf(",\"call\":\"%s\",\"result\":\"%s\",\"efuse_secure_version\":%u}\n", call, esp_err_to_name(err),
                esp_efuse_read_secure_version());
         rc = err == ESP_OK ? 0 : 1;

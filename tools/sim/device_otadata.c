@@ -64,10 +64,7 @@ static void show(fk_device_t *d, const esp_partition_t *od)
         printf("],\"bootloader_select\":\"%s\",\"why\":", fk_boot_index_name(sel.index, nb, sizeof nb));
         fk_json_str(stdout, sel.why);
         printf(",\"app_boot_partition\":");
-        if (app)
-            fk_json_str(stdout, app->label);
-        else
-            printf("null");
+        fk_json_str(stdout, app ? app->label : NULL);
         printf("}\n");
         return;
     }
@@ -99,7 +96,6 @@ static void show(fk_device_t *d, const esp_partition_t *od)
 int device_otadata(int argc, char **argv)
 {
     fk_device_t d;
-    fk_device_init(&d);
     const char *pos[3] = {0};
     fk_device_args_t a = {.cmd = "device otadata", .usage = help, .pos = pos, .max_pos = 3};
     int rc;
