@@ -37,6 +37,14 @@ static void test_json(void)
     j = json_of("k\0v", 3); /* embedded NUL */
     CHECK(!strcmp(j, "\"k\\u0000v\""));
     free(j);
+    size_t len = 0;
+    FILE *f = open_memstream(&j, &len);
+    fk_json_str(f, NULL); /* nothing there: null, not a string */
+    fputc(' ', f);
+    fk_json_str(f, "x");
+    fclose(f);
+    CHECK(!strcmp(j, "null \"x\""));
+    free(j);
 }
 
 static void test_sizes(void)
