@@ -56,6 +56,14 @@ grep -q "aliyun-key" "$T/d.img" && bad "namespace name on flash" || ok
 [ "$("$FK" device nvs "$T/d.img" get wifi pass)" = hunter2-secret ] && ok || bad "get string"
 "$FK" device nvs "$T/d.img" list aliyun-key | grep -Eq "^DeviceSecret +string +dsj3RuY74pgCBJ3zczKz1LaLK7RGApqh$" && ok || bad "list"
 grep -q "hunter2" "$T/d.img" && bad "written value in the clear" || ok
+# What the runtime wrote decrypts with the CLI: the nvs_keys sector is a key file.
+dd if="$T/d.img" bs=4096 skip=12 count=1 of="$T/dkeys.bin" 2>/dev/null
+dd if="$T/d.img" bs=4096 skip=9 count=3 of="$T/dnvs.bin" 2>/dev/null
+"$FK" nvs decrypt "$T/dnvs.bin" "$T/dkeys.bin" "$T/dplain.bin" >/dev/null 2>"$T/err" && ok || bad "nvs decrypt: $(cat "$T/err")"
+"$FK" nvs dump "$T/dplain.bin" >"$T/dump" 2>&1 && ok || bad "nvs dump of the decrypted device NVS"
+grep -q "hunter2-secret" "$T/dump" && grep -q "a10BnLLzGv4" "$T/dump" && ok || bad "decrypted dump lacks the values: $(head -c 600 "$T/dump")"
+"$FK" nvs dump "$T/dnvs.bin" --keyfile "$T/dkeys.bin" >"$T/dump2" 2>&1 && ok || bad "nvs dump --keyfile"
+cmp -s <(tail -n +2 "$T/dump") <(tail -n +2 "$T/dump2") && ok || bad "dump --keyfile differs from the dump of the decrypted image (after the file-name line)"
 
 # --- --nvs-keys: the NVS partition equals the SDK generator's encrypted image ---
 cat >"$T/t.csv" <<'CSV'
