@@ -4,7 +4,8 @@
  * per operation and the time the same flash operations take on an ESP8266
  * (the emulator's model, port/flash_timing.h). Encryption adds CPU time (one
  * XTS-AES-256 data unit per 32-byte entry read or written), not flash time:
- * the modelled columns should match. Also the raw XTS rate per entry.
+ * the modelled columns should match. Also the raw XTS rate per entry. Host
+ * rates are the best of 5 interleaved runs.
  * Figures only, never assertions. */
 #include <stdio.h>
 #include <string.h>
@@ -102,7 +103,14 @@ int main(void)
     printf("%-8s %12s %12s %7s %11s %11s %9s %9s\n", "workload", "plain ops/s", "enc ops/s", "ratio",
            "plain us/op", "enc us/op", "wr/op p/e", "rd/op p/e");
     for (int w = 0; w < W_COUNT; w++) {
+        /* Best of 5, plain and encrypted interleaved: on a shared machine the
+         * fastest run is the one least disturbed, and both see the same load. */
         fig_t p = run(w, false), e = run(w, true);
+        for (int r = 1; r < 5; r++) {
+            fig_t p2 = run(w, false), e2 = run(w, true);
+            if (p2.ops_s > p.ops_s) p.ops_s = p2.ops_s;
+            if (e2.ops_s > e.ops_s) e.ops_s = e2.ops_s;
+        }
         printf("%-8s %12.0f %12.0f %7.3f %11.1f %11.1f %4.1f/%-4.1f %4.1f/%-4.1f\n", wname[w], p.ops_s, e.ops_s,
                e.ops_s / p.ops_s, p.dev_us, e.dev_us, p.writes, e.writes, p.reads, e.reads);
     }
