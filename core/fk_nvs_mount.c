@@ -100,21 +100,27 @@ static esp_err_t drop_orphan_chunks(fk_nvs_part_t *p)
         uint16_t page = p->used[u];
         fk_nvs_page_t *pg = &p->pg[page];
         if (!pg->chunks) continue;
-        for (unsigned i = 0; i < items_end(pg); i++) {
-            if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
-            fk_nvs_entry_t e;
-            esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
-            if (err != ESP_OK) return err;
-            if (e.type != NVS_ITEM_BLOB_DATA) continue;
+        /* The page walk reads entries in runs; the page is loaded, so it
+         * yields the live items, and its check of an ACTIVE page's blank
+         * tail is done already. */
+        fk_nvs_walk_t w;
+        fk_nvs_ent_t it;
+        esp_err_t err;
+        fk_nvs_walk_init(&w, p->flash, fk_nvs_page_addr(p, page), pg->bitmap, pg->state == PS_ACTIVE);
+        w.tail_done = true;
+        while ((err = fk_nvs_walk_next(&w, &it)) == ESP_OK) {
+            const fk_nvs_entry_t *e = &it.e;
+            if (it.verdict != FK_NVS_ENT_ITEM || e->type != NVS_ITEM_BLOB_DATA) continue;
             fk_nvs_loc_t ix;
-            err = fk_nvs_find(p, e.ns, NVS_ITEM_BLOB_IDX, e.key, NVS_CHUNK_ANY, NULL, &ix);
+            err = fk_nvs_find(p, e->ns, NVS_ITEM_BLOB_IDX, e->key, NVS_CHUNK_ANY, NULL, &ix);
             if (err != ESP_OK && err != ESP_ERR_NVS_NOT_FOUND) return err;
-            bool owned = err == ESP_OK && fk_nvs_blob_idx_owns(&ix.e, &e);
+            bool owned = err == ESP_OK && fk_nvs_blob_idx_owns(&ix.e, e);
             if (!owned) {
-                err = fk_nvs_page_erase_item(p, page, i, fk_nvs_item_span(&e));
+                err = fk_nvs_page_erase_item(p, page, it.idx, fk_nvs_item_span(e));
                 if (err != ESP_OK) return err;
             }
         }
+        if (err != ESP_ERR_NOT_FOUND) return err;
     }
     return ESP_OK;
 }
