@@ -215,6 +215,25 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
     return ESP_ERR_NO_MEM;
 }
 
+/* Resume (core/fk_ota_resume.c): a handle whose first `offset` bytes are
+ * already in the slot. The streamed hash takes them from the flash, so the
+ * final check covers them as if they had just arrived. */
+esp_err_t fk_ota_begin_at(const esp_partition_t *partition, size_t image_size, uint32_t offset,
+                          esp_ota_handle_t *out_handle)
+{
+    if (offset % FK_SECTOR_SIZE || (partition && offset > partition->size)) return ESP_ERR_INVALID_ARG;
+    esp_err_t err = esp_ota_begin(partition, image_size, out_handle);
+    if (err != ESP_OK || !offset) return err;
+    ota_handle_t *h = find_handle(*out_handle);
+    h->wrote = h->erased = offset;
+    if (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH) err = stream_readback(h, 0, offset);
+    if (err != ESP_OK) {
+        esp_ota_abort(*out_handle);
+        *out_handle = 0;
+    }
+    return err;
+}
+
 esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size)
 {
     if (!data) return ESP_ERR_INVALID_ARG;

@@ -87,6 +87,11 @@ esp_err_t esp_ota_invalidate_inactive_ota_data_slot(void);
 
 /* ---- flashkit extensions ---- */
 
+/* esp_ota_begin for a slot whose first `offset` bytes (a multiple of 4 KiB)
+ * the caller vouches for (fk_ota_resume.h checks them first): writing goes on
+ * at offset, and esp_ota_end verifies the whole image as usual. */
+esp_err_t fk_ota_begin_at(const esp_partition_t *partition, size_t image_size, uint32_t offset,
+                          esp_ota_handle_t *out_handle);
 /* Reason of the last ESP_ERR_OTA_VALIDATE_FAILED / write failure of this
  * module, e.g. "checksum mismatch ..." or the link-address message. */
 const char *fk_ota_last_error(void);

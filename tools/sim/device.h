@@ -27,6 +27,7 @@ typedef struct {
     uint32_t table_offset_opt; /* 0 = find it */
     unsigned checks;           /* FK_IMAGE_CHECK_* */
     bool json;
+    bool count_ops;            /* --count-ops: flash operations and modelled time at close */
     fk_boot_opts_t bopts;      /* bootloader options and GPIOs held */
     char reset_labels[128];    /* --factory-reset LABEL,... (resolved at open) */
     bool reset_keep_otadata;
@@ -47,6 +48,8 @@ int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i);
     "  --power-cut N[:torn]  cut power at the N-th flash write/erase of this command\n"                  \
     "                        (torn: that operation half done); exit status 3\n"                        \
     "  --seed S              randomness of a torn cut (default 1)\n"                                  \
+    "  --count-ops           print the flash reads, writes and erases of this command and the time\n"  \
+    "                        they take on an ESP8266 (modelled)\n"                                     \
     "bootloader options (ESP8266 SDK Kconfig) and GPIOs held at power-on:\n"                          \
     "  --factory-reset L1,L2 factory-reset GPIO held: erase these data partitions and otadata\n"      \
     "  --keep-otadata        ... but not otadata (no CONFIG_BOOTLOADER_OTA_DATA_ERASE)\n"            \
@@ -73,6 +76,7 @@ void fk_device_rollback_report(FILE *f, const fk_device_t *d, const fk_boot_resu
 /* Opens the image, finds and loads the table (bootloader rules), makes it
  * the app's table, and arms the cut. Prints the error and returns -1. */
 int fk_device_open(fk_device_t *d, const char *path);
+/* With --count-ops, prints the counts first (stderr under --json). */
 void fk_device_close(fk_device_t *d);
 /* After a failed step: true (and a message) if it failed because power was cut. */
 bool fk_device_power_lost(fk_device_t *d);

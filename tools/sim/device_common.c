@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <sys/file.h>
 #include <stdlib.h>
@@ -95,6 +96,7 @@ cut_ok:
     if (o->app_test) d->bopts.app_test = true;
     if (o->app_test_in_ota1) d->bopts.app_test = d->bopts.app_test_in_ota1 = true;
     if (o->copy_app) d->bopts.copy_app = true;
+    if (o->count_ops) d->count_ops = true;
     return 0;
 }
 
@@ -263,9 +265,22 @@ int fk_device_open(fk_device_t *d, const char *path)
     return 0;
 }
 
+/* The figures issue 18 asks for: what the command cost the flash, counted
+ * and priced with the ESP8266 timing model (port/flash_timing.h). */
+static void print_ops(const fk_device_t *d)
+{
+    FILE *f = d->json ? stderr : stdout;
+    const fk_emu_stats_t *st = &d->emu.st;
+    fprintf(f, "flash operations: %" PRIu64 " (%" PRIu64 " erases, %" PRIu64 " writes of %" PRIu64 " bytes; %" PRIu64
+               " reads of %" PRIu64 " bytes)\n",
+            st->ops, st->erases, st->writes, st->bytes_written, st->reads, st->bytes_read);
+    fprintf(f, "flash time on an ESP8266: %.2f s\n", (double)fk_emu_device_ns(&d->emu) / 1e9);
+}
+
 void fk_device_close(fk_device_t *d)
 {
     if (!d->open) return;
+    if (d->count_ops) print_ops(d);
     fk_partition_set_table(NULL);
     fk_emu_close(&d->emu);
     d->open = false;

@@ -9,7 +9,7 @@
 
 typedef struct {
     const char *power_cut, *seed, *table_offset, *checks, *factory_reset;
-    bool json, keep_otadata, app_test, app_test_in_ota1, copy_app;
+    bool json, keep_otadata, app_test, app_test_in_ota1, copy_app, count_ops;
 } fk_device_optvals_t;
 
 #define FK_DEVICE_COMMON_OPTS(v)                                       \
@@ -22,7 +22,8 @@ typedef struct {
     {"--keep-otadata", NULL, FK_OPT_FLAG, &(v)->keep_otadata},         \
     {"--app-test", NULL, FK_OPT_FLAG, &(v)->app_test},                 \
     {"--app-test-in-ota1", NULL, FK_OPT_FLAG, &(v)->app_test_in_ota1}, \
-    {"--copy-app", NULL, FK_OPT_FLAG, &(v)->copy_app}
+    {"--copy-app", NULL, FK_OPT_FLAG, &(v)->copy_app},                 \
+    {"--count-ops", NULL, FK_OPT_FLAG, &(v)->count_ops}
 
 /* Checks and applies the values given. Prints the error (naming the
  * option) and returns -1 on a bad one. */
