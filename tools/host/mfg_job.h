@@ -3,6 +3,7 @@
 #ifndef FK_MFG_JOB_H
 #define FK_MFG_JOB_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +41,7 @@ typedef struct {
     char *keys_dir;   /* --keygen: DIR/keys, one key file per device */
     int keys_fd;
     atomic_size_t next, done, failed;
+    pthread_mutex_t write_lock; /* one thread creates files at a time */
 } job_t;
 
 /* Allocation that cannot fail quietly: out of memory ends the process. */
