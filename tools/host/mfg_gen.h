@@ -16,7 +16,7 @@ typedef struct {
     const char *fileid; /* values column naming each device's files; NULL = row number */
     uint32_t size;
     int version;        /* 1 or 2 */
-    int jobs;           /* worker threads; 0 = one per online CPU */
+    int jobs;           /* worker threads; 0 = 1 (measured: docs/nvs-encryption-cli.md) */
     bool json;          /* summary as JSON on stdout */
     bool quiet;
     /* Encryption (docs/nvs-encryption-cli.md): every image encrypted with the
