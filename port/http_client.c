@@ -237,6 +237,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *userp)
         x->refused = true;
         return 0;
     }
+    x->res->arrived += len;
     if (x->fn && x->fn(x->ctx, (const uint8_t *)buf, len, x->res) != 0) {
         if (!x->res->error[0]) snprintf(x->res->error, sizeof x->res->error, "download stopped");
         x->refused = true;
@@ -460,7 +461,7 @@ int fk_http_get_retry(const char *url, const fk_http_opts_t *o, fk_http_body_fn 
     uint64_t transferred = 0;
     for (int attempt = 1, in_a_row = 0;; attempt++) {
         int rc = fk_http_get(url, &cur, fn, ctx, res);
-        transferred += res->received;
+        transferred += res->arrived;
         res->attempts = attempt;
         res->transferred = transferred;
         /* A weak link that drops every few hundred KiB still makes progress:

@@ -14,7 +14,8 @@ typedef struct {
     long status;             /* of the final response, 0 if none */
     int64_t content_length;  /* -1 when the server sent none */
     bool chunked;
-    uint64_t received;       /* body bytes passed to the callback */
+    uint64_t received;       /* body bytes the callback took (returned 0 for) */
+    uint64_t arrived;        /* ... and those of a chunk it refused: what came over the link */
     long redirects;
     char url[512];           /* final URL after redirects */
     char error[320];         /* set when fk_http_get fails */
