@@ -3,7 +3,7 @@
  * of the reference's Python, the one list of CSV value encodings. */
 #include "fk_nvs_format.h"
 #include "fk_test.h"
-#include "nvs_csv.h"
+#include "nvs_gen_values.h"
 #include "pyint.h"
 #include "util.h"
 
@@ -201,37 +201,26 @@ static void test_whitespace(void)
     CHECK(fk_pyint("\v-7\f", 4, &v) && v == -7);
 }
 
-/* The encodings a CSV row may name: integers from the core's type names,
- * the rest from nvs_csv's table; the message lists exactly those. */
+/* The one list of encodings a CSV row may name (nvs gen and mfg gen ask
+ * it): integers by the core's type names, then four more, any case. */
 static void test_encodings(void)
 {
     uint8_t item = 0xAA;
-    CHECK_EQ(fk_nvs_csv_encoding("U32", &item), FK_CSV_ENC_INT);
+    CHECK_EQ(fk_nvs_encoding_kind("U32", &item), FK_ENC_INT);
     CHECK_EQ(item, NVS_ITEM_U32);
-    CHECK_EQ(fk_nvs_csv_encoding("i8", NULL), FK_CSV_ENC_INT);
-    CHECK_EQ(fk_nvs_csv_encoding("Hex2Bin", &item), FK_CSV_ENC_HEX2BIN);
-    CHECK_EQ(item, 0);
-    CHECK_EQ(fk_nvs_csv_encoding("string", NULL), FK_CSV_ENC_STRING);
-    CHECK_EQ(fk_nvs_csv_encoding("base64", NULL), FK_CSV_ENC_BASE64);
-    CHECK_EQ(fk_nvs_csv_encoding("BINARY", NULL), FK_CSV_ENC_BINARY);
-    CHECK_EQ(fk_nvs_csv_encoding("blob", NULL), FK_CSV_ENC_UNKNOWN); /* a type, not an encoding */
-    CHECK_EQ(fk_nvs_csv_encoding("u128", NULL), FK_CSV_ENC_UNKNOWN);
-    CHECK_EQ(fk_nvs_csv_encoding("", NULL), FK_CSV_ENC_UNKNOWN);
-    char list[256] = "";
-    unsigned names = 0;
-    for (unsigned i = 0; i < fk_nvs_type_name_count; i++)
-        if (fk_nvs_type_int_size(fk_nvs_type_names[i].type)) {
-            strcat(list, fk_nvs_type_names[i].name);
-            strcat(list, ", ");
-            names++;
-        }
-    for (size_t i = 0; i < fk_nvs_csv_encoding_count; i++) {
-        if (i + 1 == fk_nvs_csv_encoding_count) strcpy(list + strlen(list) - 2, " or ");
-        strcat(list, fk_nvs_csv_encodings[i].name);
-        if (i + 1 < fk_nvs_csv_encoding_count) strcat(list, ", ");
+    for (unsigned i = 0; i < fk_nvs_type_name_count; i++) {
+        uint8_t t = fk_nvs_type_names[i].type;
+        int kind = fk_nvs_encoding_kind(fk_nvs_type_names[i].name, &item);
+        CHECK_EQ(kind == FK_ENC_INT, fk_nvs_type_int_size(t) != 0);
+        if (kind == FK_ENC_INT) CHECK_EQ(item, t);
     }
-    CHECK_EQ(names, 8);
-    CHECK(!strcmp(list, fk_nvs_csv_encoding_names));
+    CHECK_EQ(fk_nvs_encoding_kind("blob", &item), FK_ENC_UNKNOWN); /* a type, not an encoding */
+    CHECK_EQ(fk_nvs_encoding_kind("Hex2Bin", &item), FK_ENC_HEX);
+    CHECK_EQ(fk_nvs_encoding_kind("string", &item), FK_ENC_STRING);
+    CHECK_EQ(fk_nvs_encoding_kind("base64", &item), FK_ENC_BASE64);
+    CHECK_EQ(fk_nvs_encoding_kind("BINARY", &item), FK_ENC_BINARY);
+    CHECK_EQ(fk_nvs_encoding_kind("u128", &item), FK_ENC_UNKNOWN);
+    CHECK_EQ(fk_nvs_encoding_kind("", &item), FK_ENC_UNKNOWN);
 }
 
 int main(void)

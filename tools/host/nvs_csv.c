@@ -3,9 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "fk_nvs_format.h"
 #include "util.h"
 
 static bool csv_eol(unsigned char c)
@@ -382,23 +380,3 @@ void fk_csv_put_field(FILE *f, const char *s, size_t n)
     fputc('"', f);
 }
 
-/* Beside the integers (the core's type names), the reference knows these. */
-static const fk_csv_encoding_t encodings[] = {
-    {"string", FK_CSV_ENC_STRING},
-    {"hex2bin", FK_CSV_ENC_HEX2BIN},
-    {"base64", FK_CSV_ENC_BASE64},
-    {"binary", FK_CSV_ENC_BINARY},
-};
-const fk_csv_encoding_t *const fk_nvs_csv_encodings = encodings;
-const size_t fk_nvs_csv_encoding_count = sizeof encodings / sizeof encodings[0];
-const char fk_nvs_csv_encoding_names[] = "u8, i8, u16, i16, u32, i32, u64, i64, string, hex2bin, base64 or binary";
-
-fk_csv_enc_t fk_nvs_csv_encoding(const char *name, uint8_t *item)
-{
-    uint8_t t = fk_nvs_int_type_by_name(name);
-    if (item) *item = t;
-    if (t) return FK_CSV_ENC_INT;
-    for (size_t i = 0; i < fk_nvs_csv_encoding_count; i++)
-        if (!strcasecmp(name, encodings[i].name)) return encodings[i].kind;
-    return FK_CSV_ENC_UNKNOWN;
-}

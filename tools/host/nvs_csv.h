@@ -12,7 +12,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 
 typedef struct {
@@ -57,31 +56,6 @@ typedef struct {
 int fk_nvs_csv_parse(const char *text, size_t len, const char *name, fk_csv_rows_t *out, char *err,
                      size_t errlen);
 void fk_csv_rows_free(fk_csv_rows_t *rows);
-
-/* The value encodings a generator row or a mass-manufacturing config row
- * may name, in any case as the reference compares them: the core's integer
- * type names (u8 ... i64, fk_nvs_int_type_by_name) and the rows of
- * fk_nvs_csv_encodings. The one list of them: nvs gen and mfg gen both ask
- * fk_nvs_csv_encoding(). */
-typedef enum {
-    FK_CSV_ENC_UNKNOWN,
-    FK_CSV_ENC_INT,
-    FK_CSV_ENC_STRING,
-    FK_CSV_ENC_HEX2BIN,
-    FK_CSV_ENC_BASE64,
-    FK_CSV_ENC_BINARY,
-} fk_csv_enc_t;
-typedef struct {
-    const char *name;
-    fk_csv_enc_t kind;
-} fk_csv_encoding_t;
-extern const fk_csv_encoding_t *const fk_nvs_csv_encodings;
-extern const size_t fk_nvs_csv_encoding_count;
-/* For messages: "u8, i8, ..., base64 or binary". */
-extern const char fk_nvs_csv_encoding_names[];
-/* What name encodes; for an integer *item (if item is not NULL) is its
- * NVS_ITEM_* type, else 0. */
-fk_csv_enc_t fk_nvs_csv_encoding(const char *name, uint8_t *item);
 
 /* True when a field must be quoted to survive the dialect above. */
 bool fk_csv_needs_quotes(const char *s, size_t n);
