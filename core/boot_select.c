@@ -34,14 +34,14 @@ const esp_partition_t *fk_boot_index_partition(const fk_boot_layout_t *l, int in
 }
 
 /* No stdio in the core: small appenders. */
-static size_t put_str(char *buf, size_t len, size_t at, const char *s)
+static size_t put_raw(char *buf, size_t len, size_t at, const char *s)
 {
     while (*s && at + 1 < len) buf[at++] = *s++;
     if (len) buf[at < len ? at : len - 1] = 0;
     return at;
 }
 
-static size_t put_num(char *buf, size_t len, size_t at, uint32_t v, bool hex)
+static size_t num_raw(char *buf, size_t len, size_t at, uint32_t v, bool hex)
 {
     char d[12];
     int k = 0;
@@ -51,26 +51,40 @@ static size_t put_num(char *buf, size_t len, size_t at, uint32_t v, bool hex)
         v = hex ? v >> 4 : v / 10;
     } while (v);
     if (hex) {
-        at = put_str(buf, len, at, "0x");
+        at = put_raw(buf, len, at, "0x");
         while (k < 4) d[k++] = '0'; /* at least 4 hex digits reads like an offset */
     }
     char s[13];
     int n = 0;
     while (k) s[n++] = d[--k];
     s[n] = 0;
-    return put_str(buf, len, at, s);
+    return put_raw(buf, len, at, s);
+}
+
+/* The result's explanations (why, note, reasons): empty without FK_DIAG,
+ * and their texts then leave the build. */
+static size_t put_str(char *buf, size_t len, size_t at, const char *s)
+{
+    if (FK_DIAG) return put_raw(buf, len, at, s);
+    if (len) buf[0] = 0;
+    return 0;
+}
+
+static size_t put_num(char *buf, size_t len, size_t at, uint32_t v, bool hex)
+{
+    return FK_DIAG ? num_raw(buf, len, at, v, hex) : 0;
 }
 
 const char *fk_boot_index_name(int index, char *buf, size_t len)
 {
     if (index == FK_BOOT_FACTORY_INDEX)
-        put_str(buf, len, 0, "factory");
+        put_raw(buf, len, 0, "factory");
     else if (index == FK_BOOT_TEST_INDEX)
-        put_str(buf, len, 0, "test");
+        put_raw(buf, len, 0, "test");
     else if (index >= 0 && index < (int)FK_OTA_MAX_SLOTS)
-        put_num(buf, len, put_str(buf, len, 0, "ota_"), (uint32_t)index, false);
+        num_raw(buf, len, put_raw(buf, len, 0, "ota_"), (uint32_t)index, false);
     else
-        put_str(buf, len, 0, "invalid");
+        put_raw(buf, len, 0, "invalid");
     return buf;
 }
 
@@ -122,9 +136,11 @@ void fk_boot_select(fk_flash_t *flash, const fk_boot_layout_t *l, fk_boot_select
      * index, huge values a negative index that matches no slot. */
     int idx = fk_otadata_boot_index(sel->otadata.seq, (uint32_t)l->app_count);
     sel->index = idx;
-    char name[12];
-    at = put_str(sel->why, sizeof sel->why, at, ": ");
-    put_str(sel->why, sizeof sel->why, at, fk_boot_index_name(idx, name, sizeof name));
+    if (FK_DIAG) {
+        char name[12];
+        at = put_str(sel->why, sizeof sel->why, at, ": ");
+        put_str(sel->why, sizeof sel->why, at, fk_boot_index_name(idx, name, sizeof name));
+    }
 }
 
 static int add_try(const fk_boot_layout_t *l, int idx, int order[], int n)
@@ -222,8 +238,7 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
     }
     fk_ota_select_t *e = &s[r->active_entry];
     sel->index = fk_rb_slot(e->seq, n);
-    char nb[12];
-    const char *st = fk_ota_state_name(fk_ota_select_state(e));
+    const char *st = FK_DIAG ? fk_ota_state_name(fk_ota_select_state(e)) : NULL;
     at = put_str(sel->why, sizeof sel->why, at, r->active_entry ? "entry B seq " : "entry A seq ");
     at = put_num(sel->why, sizeof sel->why, at, e->seq, false);
     at = put_str(sel->why, sizeof sel->why, at, " ");
@@ -237,8 +252,11 @@ static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
         const esp_partition_t *p = fk_boot_index_partition(l, sel->index);
         if (p) fk_secure_version_raise_to(p);
     }
-    at = put_str(sel->why, sizeof sel->why, at, ": ");
-    put_str(sel->why, sizeof sel->why, at, fk_boot_index_name(sel->index, nb, sizeof nb));
+    if (FK_DIAG) {
+        char nb[12];
+        at = put_str(sel->why, sizeof sel->why, at, ": ");
+        put_str(sel->why, sizeof sel->why, at, fk_boot_index_name(sel->index, nb, sizeof nb));
+    }
     return ESP_OK;
 }
 

@@ -38,7 +38,7 @@ typedef struct {
     int index;                /* FK_BOOT_*_INDEX or a slot */
     fk_otadata_choice_t otadata;
     bool otadata_read;        /* false: no otadata partition, too small, or unreadable */
-    char why[96];
+    char why[FK_DIAG ? 96 : 1]; /* "" without FK_DIAG (esp_err.h) */
 } fk_boot_selection_t;
 
 /* get_selected_boot_partition: the start index from otadata. Flash read
@@ -61,13 +61,13 @@ typedef struct {
         int index;
         const esp_partition_t *part;
         esp_err_t result;
-        char reason[64];
+        char reason[FK_DIAG ? 64 : 1];
     } tries[FK_BOOT_MAX_TRIES];
     const esp_partition_t *booted; /* NULL: "No bootable app partitions" */
     int booted_index;
     int erased;  /* partitions erased by a factory reset */
     bool copied; /* copy mode moved ota_1 into ota_0 */
-    char note[96]; /* what the options did */
+    char note[FK_DIAG ? 96 : 1]; /* what the options did */
     /* With rollback (fk_ota_config()->rollback; rollback.md §4): */
     bool rollback;
     unsigned aborted;     /* bit i: entry i was PENDING_VERIFY and is now ABORTED */

@@ -1,6 +1,6 @@
 #include "esp_err.h"
 
-#if FK_DIAG
+#if FK_ERR_NAMES
 /* Numbers are written out here so this table does not depend on which
  * module headers a build includes. */
 static const struct {
@@ -64,7 +64,7 @@ static const struct {
 
 const char *esp_err_to_name(esp_err_t code)
 {
-#if !FK_DIAG
+#if !FK_ERR_NAMES
     (void)code;
 #else
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)

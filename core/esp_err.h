@@ -59,9 +59,15 @@ typedef int32_t esp_err_t;
 #ifndef FK_DIAG
 #define FK_DIAG 1
 #endif
+/* esp_err_to_name's table alone (ESP-IDF's CONFIG_ESP_ERR_TO_NAME_LOOKUP):
+ * 1.7 KB of the ESP8266's flash. Follows FK_DIAG unless set: a firmware
+ * may keep the reasons and drop the names (-DFK_ERR_NAMES=0). */
+#ifndef FK_ERR_NAMES
+#define FK_ERR_NAMES FK_DIAG
+#endif
 
 /* Name of an error code ("ESP_ERR_NVS_NOT_FOUND"), or "UNKNOWN ERROR" (always
- * that with FK_DIAG 0). Covers every code defined by flashkit's headers. */
+ * that with FK_ERR_NAMES 0). Covers every code defined by flashkit's headers. */
 const char *esp_err_to_name(esp_err_t code);
 
 #ifdef __cplusplus

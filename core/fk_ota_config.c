@@ -55,13 +55,15 @@ fk_image_info_t *fk_ota_image_info(void)
 
 esp_err_t fk_ota_verify_part(const esp_partition_t *p, unsigned checks)
 {
-    if (!p || !p->flash) return ESP_ERR_INVALID_ARG;
-    return fk_image_verify(p->flash, p->address, p->size, checks, &info);
+    if (p && p->flash) return fk_image_verify(p->flash, p->address, p->size, checks, &info);
+    memset(&info, 0, sizeof info); /* no reason left from an earlier image */
+    return ESP_ERR_INVALID_ARG;
 }
 
 static void copy_why(char *why, size_t len, const char *s)
 {
-    if (!len || !FK_DIAG) return;
+    if (!len) return;
+    if (!FK_DIAG) s = ""; /* the reason's text is not kept */
     size_t n = strlen(s);
     if (n >= len) n = len - 1;
     memcpy(why, s, n);

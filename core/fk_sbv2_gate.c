@@ -5,12 +5,14 @@
 #include "esp_image_format.h"
 #include "fk_ota_config.h"
 
-/* One image at a time: too large for an ESP8266 stack. */
-static fk_image_info_t info;
-
+/* Without FK_DIAG the reasons are empty and their texts leave the build. */
 static void put(char *why, size_t len, const char *a, const char *b)
 {
     if (!len) return;
+    if (!FK_DIAG) {
+        why[0] = 0;
+        return;
+    }
     size_t n = 0;
     for (const char *s = a; s && *s && n + 1 < len; s++) why[n++] = *s;
     for (const char *s = b; s && *s && n + 1 < len; s++) why[n++] = *s;
@@ -19,12 +21,14 @@ static void put(char *why, size_t len, const char *a, const char *b)
 
 esp_err_t fk_sbv2_app_data_len(const esp_partition_t *p, unsigned checks, uint32_t *data_len, char *why, size_t len)
 {
-    esp_err_t err = fk_image_verify(p->flash, p->address, p->size, checks, &info);
+    /* The image info the OTA side shares (one 388-byte buffer in all). */
+    fk_image_info_t *info = fk_ota_image_info();
+    esp_err_t err = fk_ota_verify_part(p, checks);
     if (err != ESP_OK) {
-        put(why, len, info.reason[0] ? info.reason : esp_err_to_name(err), NULL);
+        put(why, len, info->reason[0] ? info->reason : esp_err_to_name(err), NULL);
         return err;
     }
-    *data_len = fk_sbv2_image_data_len(&info);
+    *data_len = fk_sbv2_image_data_len(info);
     return ESP_OK;
 }
 

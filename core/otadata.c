@@ -36,9 +36,14 @@ bool fk_ota_select_valid(const fk_ota_select_t *s)
     return s->seq != FK_OTA_SEQ_ERASED && s->crc == fk_otadata_crc(s->seq);
 }
 
-/* Tiny string builder: the core has no stdio. */
+/* Tiny string builder: the core has no stdio. Without FK_DIAG the text
+ * (and with it every literal) is left out. */
 static void why_set(char *dst, size_t cap, const char *text, const uint32_t *num)
 {
+    if (!FK_DIAG) {
+        dst[0] = 0;
+        return;
+    }
     size_t n = strlen(text);
     if (n >= cap) n = cap - 1;
     memcpy(dst, text, n);

@@ -45,7 +45,7 @@ typedef struct {
     int entry;     /* 0 = A, 1 = B: the entry that decided; -1 otherwise */
     bool a_valid, b_valid;
     uint32_t slot; /* (seq - 1) mod N computed unsigned, as the app does */
-    char why[48];  /* e.g. "both valid, max seq 3" */
+    char why[FK_DIAG ? 48 : 1]; /* e.g. "both valid, max seq 3"; "" without FK_DIAG */
 } fk_otadata_choice_t;
 
 /* n_slots = 0 is treated like "no OTA slots": the state is computed but slot stays 0. */

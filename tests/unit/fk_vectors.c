@@ -47,9 +47,12 @@ int fk_vec_read_file(const char *path, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/* Path buffers are static: on the ESP8266 target (tests/target) the tests
+ * run with an 8 KiB stack, and the walker is never re-entered. */
+static char path[2048];
+
 char *fk_vec_file(const fk_vec_case_t *vc, const char *file, size_t *len)
 {
-    char path[2048];
     uint8_t *b;
     size_t l;
     if (snprintf(path, sizeof path, "%s/%s", vc->dir, file) >= (int)sizeof path) return NULL;
@@ -60,7 +63,6 @@ char *fk_vec_file(const fk_vec_case_t *vc, const char *file, size_t *len)
 
 bool fk_vec_has(const fk_vec_case_t *vc, const char *file)
 {
-    char path[2048];
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", vc->dir, file);
     return stat(path, &st) == 0;
@@ -100,9 +102,10 @@ static int is_dir(const char *path)
 }
 
 /* Every case of one set, in name order. */
+static char root[1024], case_dir[2048];
+
 static int run_set(const char *set, fk_vec_fn fn, int *checked)
 {
-    char root[1024];
     fk_vec_set_dir(set, root, sizeof root);
     DIR *d = opendir(root);
     if (!d) {
@@ -114,9 +117,8 @@ static int run_set(const char *set, fk_vec_fn fn, int *checked)
     struct dirent *de;
     while (names && (de = readdir(d))) {
         if (de->d_name[0] == '.') continue;
-        char dir[2048];
-        snprintf(dir, sizeof dir, "%s/%s", root, de->d_name);
-        if (!is_dir(dir)) continue;
+        snprintf(case_dir, sizeof case_dir, "%s/%s", root, de->d_name);
+        if (!is_dir(case_dir)) continue;
         if (n == cap) {
             char **nn = realloc(names, (cap *= 2) * sizeof *names);
             if (!nn) break;
@@ -129,9 +131,8 @@ static int run_set(const char *set, fk_vec_fn fn, int *checked)
     qsort(names, n, sizeof *names, cmp_name);
     int all = 0, some = 0;
     for (size_t i = 0; i < n; i++) {
-        char dir[2048];
-        snprintf(dir, sizeof dir, "%s/%s", root, names[i]);
-        fk_vec_case_t vc = {set, names[i], dir};
+        snprintf(case_dir, sizeof case_dir, "%s/%s", root, names[i]);
+        fk_vec_case_t vc = {set, names[i], case_dir};
         all++;
         if (fn(&vc) > 0) some++;
         free(names[i]);
@@ -166,14 +167,13 @@ int fk_vec_main(int argc, char **argv, const char *const *sets, fk_vec_fn fn)
         fprintf(stderr, "\n");
         return -1;
     }
-    char root[1024], dir[2048];
     fk_vec_set_dir(set, root, sizeof root);
-    snprintf(dir, sizeof dir, "%s/%s", root, slash + 1);
-    if (!slash[1] || !is_dir(dir)) {
-        fprintf(stderr, "vector case '%s': no folder %s\n", arg, dir);
+    snprintf(case_dir, sizeof case_dir, "%s/%s", root, slash + 1);
+    if (!slash[1] || !is_dir(case_dir)) {
+        fprintf(stderr, "vector case '%s': no folder %s\n", arg, case_dir);
         return -1;
     }
-    fk_vec_case_t vc = {set, slash + 1, dir};
+    fk_vec_case_t vc = {set, slash + 1, case_dir};
     int r = fn(&vc);
     if (r <= 0) fprintf(stderr, "vector case %s: nothing of this test applies to it\n", arg);
     printf("vector case %s/%s: %d checked\n", set, slash + 1, r);

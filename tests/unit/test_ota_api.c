@@ -67,7 +67,7 @@ static void test_flow(void)
     CHECK(esp_ota_get_next_update_partition(NULL) == slot(0));
     CHECK(esp_ota_get_next_update_partition(slot(0)) == slot(1));
     /* Back to ota_0 with the other link address. */
-    uint8_t img[0x8000];
+    static uint8_t img[0x8000]; /* static: the ESP8266 target runs this with an 8 KiB stack */
     size_t n = ota_test_image(img, 0x10000, "3.0.0", 5000);
     CHECK_EQ(ota_image(slot(0), img, n, 4096), ESP_OK);
     CHECK_EQ(esp_ota_set_boot_partition(slot(0)), ESP_OK);
@@ -110,7 +110,7 @@ static void test_errors(void)
     const esp_partition_t *nvs =
         esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_NVS, NULL);
     /* Factory at 0x10000, ota_0 0x20000, ota_1 0x30000, test 0x40000. */
-    uint8_t fimg[0x8000];
+    static uint8_t fimg[0x8000];
     size_t flen = ota_test_image(fimg, 0x10000, "factory", 3000);
     fk_emu_load(&emu, 0x10000, fimg, (uint32_t)flen);
     fk_boot_result_t r;
@@ -165,7 +165,7 @@ static void test_errors(void)
     CHECK_EQ(esp_ota_end(h), ESP_ERR_OTA_VALIDATE_FAILED);
 
     /* Truncated: VALIDATE_FAILED, "incomplete". */
-    uint8_t img[0x8000];
+    static uint8_t img[0x8000];
     size_t n = ota_test_image(img, 0x20000, "4.0.0", 9000);
     CHECK_EQ(ota_image(slot(0), img, n / 2, 512), ESP_ERR_OTA_VALIDATE_FAILED);
     CHECK(strstr(fk_ota_last_error(), "incomplete") != NULL);
@@ -235,7 +235,7 @@ static void test_no_otadata(void)
 {
     fk_emu_t emu;
     CHECK_EQ(fk_emu_init_mem(&emu, OTA_TEST_FLASH), 0);
-    uint8_t table[FK_PART_TABLE_SIZE];
+    static uint8_t table[FK_PART_TABLE_SIZE];
     memset(table, 0xFF, sizeof table);
     int row = 0;
     ota_test_row(table, &row, 0, 0x10, 0x10000, OTA_TEST_SLOT, "ota_0");

@@ -61,7 +61,8 @@ static inline void ota_test_row(uint8_t *table, int *row, int type, int subtype,
 static inline int ota_test_device(fk_emu_t *emu, fk_ptable_t *t, int slots, bool factory, bool test)
 {
     if (fk_emu_init_mem(emu, OTA_TEST_FLASH) != 0) return -1;
-    uint8_t table[FK_PART_TABLE_SIZE];
+    /* Static: 3 KiB is too much for the ESP8266 target's 8 KiB test stack. */
+    static uint8_t table[FK_PART_TABLE_SIZE];
     memset(table, 0xFF, sizeof table);
     int row = 0;
     uint32_t at = 0x10000;

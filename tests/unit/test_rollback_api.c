@@ -210,7 +210,7 @@ static void test_off(void)
     fk_ota_select_t s[2];
     fk_otadata_read(&emu.flash, OTA_TEST_OTADATA, s);
     CHECK_EQ(fk_ota_select_state(&s[0]), ESP_OTA_IMG_UNDEFINED);
-    uint8_t before[0x2000];
+    static uint8_t before[0x2000]; /* static: the ESP8266 target's test stack is 8 KiB */
     memcpy(before, emu.mem + OTA_TEST_OTADATA, sizeof before);
     CHECK_EQ(fk_boot_run(&emu.flash, &t, NULL, NULL, &r), ESP_OK);
     CHECK_EQ(r.booted_index, 1);
