@@ -93,7 +93,7 @@ one() {
 row() { printf '%-34s %9d %9d %6.3f %8d ms %7.2f s %6d\n' "$1" "$body" "$wire" "$(awk -v a="$body" -v b="$SIZE" 'BEGIN {print a / b}')" "$ms" "$dev" "$ops"; }
 start() { cp "$T/dev0.img" "$T/dev.img"; : >"$T/stats"; : >"$T/sched"; body=0 wire=0 ms=0 dev=0 ops=0; }
 
-echo "resumable OTA of a $SIZE-byte image (nginx, Range + ETag; default retry pause 500 ms, doubled)"
+echo "resumable OTA of a $SIZE-byte image (nginx, Range + ETag; default retry pause 250 ms, doubled)"
 printf '%-34s %9s %9s %6s %11s %9s %6s\n' "" "body B" "wire B" "ratio" "wall" "ESP8266" "ops"
 start; one; row "uninterrupted"
 n_ops=$ops

@@ -456,17 +456,20 @@ int fk_http_get_retry(const char *url, const fk_http_opts_t *o, fk_http_body_fn 
     char validator[96];
     snprintf(validator, sizeof validator, "%s", cur.if_range ? cur.if_range : "");
     cur.if_range = validator;
-    const long base = cur.backoff_ms > 0 ? cur.backoff_ms : 500;
+    const long base = cur.backoff_ms > 0 ? cur.backoff_ms : 250;
     long pause = base;
-    uint64_t transferred = 0;
+    uint64_t transferred = 0, furthest = cur.range_from;
     for (int attempt = 1, in_a_row = 0;; attempt++) {
         int rc = fk_http_get(url, &cur, fn, ctx, res);
         transferred += res->arrived;
         res->attempts = attempt;
         res->transferred = transferred;
         /* A weak link that drops every few hundred KiB still makes progress:
-         * only failures in a row count, and only they lengthen the pause. */
-        if (res->received) {
+         * only failures in a row count, and only they lengthen the pause.
+         * Progress is a byte of the file never delivered before: a server
+         * that sends the same first half again and again makes none. */
+        if (res->status >= 200 && res->status < 300 && res->offset + res->received > furthest) {
+            furthest = res->offset + res->received;
             in_a_row = 0;
             pause = base;
         }

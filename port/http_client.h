@@ -56,9 +56,9 @@ typedef struct {
      * changed. A 206 carrying another ETag is refused all the same. */
     const char *if_range;
     /* fk_http_get_retry: requests after the first (0 = none), first pause in
-     * ms (doubled each time, at most 8 s; default 500), and a hook told
+     * ms (doubled each time, at most 8 s; default 250), and a hook told
      * before each pause (may be NULL). */
-    int retries;             /* ... in a row: an attempt that delivered bytes resets the count and the pause */
+    int retries;             /* ... in a row: an attempt that got further into the file resets the count and the pause */
     long backoff_ms;
     void (*on_retry)(void *ctx, const fk_http_result_t *failed, int attempt, long pause_ms);
 } fk_http_opts_t;

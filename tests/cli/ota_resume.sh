@@ -120,6 +120,16 @@ grep -q "boot partition unchanged" "$T/err" && ok || bad "retries exhausted: mes
 [ "$(running "$T/dev.img")" = "ota_0 1.0.0" ] && ok || bad "retries exhausted: $(running "$T/dev.img")"
 : >"$T/sched_ng"
 
+# --- a server without Range that drops every answer at the same place: the
+# retries get no further, so they run out instead of looping for ever ---
+cp "$T/dev0.img" "$T/dev.img"
+printf '30000\n30000\n30000\n30000\n30000\n30000\n' >"$T/sched_py"
+"$FK" device ota "$T/dev.img" "$PY/v2.bin" --retries 2 --retry-delay 10 >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] && ok || bad "no progress: exit status"
+grep -q "in 3 requests" "$T/out" && ok || bad "no progress: $(grep requests "$T/out")"
+[ "$(running "$T/dev.img")" = "ota_0 1.0.0" ] && ok || bad "no progress: $(running "$T/dev.img")"
+: >"$T/sched_py"
+
 # --- power cut mid-download, then the same command: only the rest comes ---
 cp "$T/dev0.img" "$T/dev.img"
 n=$("$FK" device ota "$T/dev.img" "$NG/v2.bin" --count-ops | sed -n 's/^flash operations: \([0-9]*\) .*/\1/p')

@@ -43,8 +43,8 @@ static const char help[] =
     "  --insecure            HTTPS: do not verify the server\n"
     "  --timeout S           give up when the transfer stalls S seconds (default 30)\n"
     "  --retries N           requests after a failure, in a row without progress\n"
-    "                        (default 3; a request that brought bytes resets it)\n"
-    "  --retry-delay MS      first pause before a retry, doubled each time (default 500)\n"
+    "                        (default 3; a request that got further resets the count)\n"
+    "  --retry-delay MS      first pause before a retry, doubled each time (default 250)\n"
     "  --no-resume           neither resume a stored update nor store one\n"
     "  --no-confirm          with --rollback: the new app does not confirm itself\n" FK_DEVICE_COMMON_HELP
     FK_DEVICE_ROLLBACK_HELP;
@@ -216,7 +216,7 @@ int device_ota(int argc, char **argv)
     ho.ca_file = cacert;
     ho.insecure = insecure;
     ho.retries = 3;
-    ho.backoff_ms = 500;
+    ho.backoff_ms = 250;
     uint32_t t;
     if (timeout && (!fk_parse_size(timeout, &t) || !t)) {
         fk_err("--timeout %s: expected seconds", timeout);
