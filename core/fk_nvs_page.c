@@ -105,8 +105,9 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
  * each for an item of its own. That is harmless only if none passes for one
  * (its entry CRC fails, so load erases it): a blob may hold NVS entries on
  * purpose. One read of the data costs the device less than a second bitmap
- * write, up to two data entries. */
-static bool erase_in_one_write(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
+ * write, up to two data entries. Out of line, so that its buffer is not on
+ * the stack under the bitmap write (ESP8266 stacks are small). */
+static __attribute__((noinline)) bool erase_in_one_write(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
 {
     fk_nvs_entry_t d[2];
     if (span < 2 || span > 3 || p->read_only) return false;
@@ -283,15 +284,13 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
 }
 
 /* Erases an earlier item on this page with the same namespace, key and chunk
- * (an update writes the new copy before erasing the old one). hi holds 16
- * more bits of each earlier item's hash: with the tag alone, one item in
- * 255 of a page would be read again for nothing, at every mount. */
+ * (an update writes the new copy before erasing the old one). */
 static esp_err_t drop_older_duplicate(fk_nvs_part_t *p, uint16_t page, unsigned idx,
-                                      const fk_nvs_entry_t *e, uint8_t tag, const uint16_t *hi)
+                                      const fk_nvs_entry_t *e, uint8_t tag)
 {
     fk_nvs_page_t *pg = &p->pg[page];
     for (unsigned j = 0; j < idx; j++) {
-        if (pg->tag[j] != tag || hi[j] != hi[idx]) continue;
+        if (pg->tag[j] != tag) continue;
         fk_nvs_entry_t o;
         esp_err_t err = fk_nvs_read_entry(p, page, j, &o);
         if (err != ESP_OK) return err;
@@ -304,11 +303,12 @@ static esp_err_t drop_older_duplicate(fk_nvs_part_t *p, uint16_t page, unsigned 
 esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
 {
     fk_nvs_page_t *pg = &p->pg[page];
-    uint16_t hi[NVS_ENTRY_COUNT];
     esp_err_t err = fk_flash_read(p->flash, fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET,
                                   pg->bitmap, sizeof pg->bitmap);
     if (err != ESP_OK) return err;
     memset(pg->tag, FK_NVS_TAG_NONE, sizeof pg->tag);
+    memset(p->hfilter, 0, sizeof p->hfilter);
+    p->hfilter_page = FK_NVS_NO_PAGE;
     pg->used = pg->erased = pg->chunks = 0;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
         unsigned st = fk_nvs_bitmap_get(pg->bitmap, i);
@@ -339,8 +339,13 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
             const fk_nvs_entry_t *e = &it.e;
             uint32_t h = slot_hash(e->ns, e->key, e->chunk);
             uint8_t tag = (uint8_t)(h % 255u);
-            hi[it.idx] = (uint16_t)(h >> 8);
-            err = drop_older_duplicate(p, page, it.idx, e, tag, hi);
+            /* With the tag alone one item in 255 of the page would be read
+             * again for nothing at every mount: 9 more bits of the hash of
+             * the items seen so far, in the v1 filter's bytes (unused until
+             * the mount is done), skip most of those reads. */
+            unsigned b = (h >> 8) & 511u;
+            if (p->hfilter[b / 8] >> (b % 8) & 1) err = drop_older_duplicate(p, page, it.idx, e, tag);
+            p->hfilter[b / 8] |= (uint8_t)(1u << (b % 8));
             pg->tag[it.idx] = tag;
             /* Namespace indices in use (spec 9.3 point 4); items without a
              * namespace entry keep theirs reserved too. */

@@ -63,7 +63,7 @@ typedef struct {
     fk_nvs_entry_t e;  /* the first entry's bytes */
 } fk_nvs_ent_t;
 
-#define FK_NVS_WALK_AHEAD 8u
+#define FK_NVS_WALK_AHEAD 6u
 
 /* A walk over one loaded page. bitmap is the caller's copy of the page's 32
  * bitmap bytes; the engine may mark entries in it at or before the last one
@@ -78,9 +78,10 @@ typedef struct {
     bool tail_done;
     uint8_t i, limit;
     uint8_t next_free; /* after the walk: the engine's first free entry (ACTIVE pages) */
-    /* Entries read ahead: one read of 8 entries costs an ESP8266 a third of
-     * eight reads of one (flash_timing.h), and pages of one-entry items are
-     * the common case. */
+    /* Entries read ahead: one read of 6 entries costs an ESP8266 less than
+     * half of six reads of one (flash_timing.h), and pages of one-entry items
+     * are the common case. 6, not more: the walk sits on the mount's stack
+     * (1 KiB budget on the lx106 with the encrypted layer). */
     uint8_t ahead;     /* entries the next read may take */
     uint8_t cache_at, cache_n;
     uint8_t cache[FK_NVS_WALK_AHEAD * NVS_ENTRY_SIZE];
