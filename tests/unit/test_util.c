@@ -175,7 +175,7 @@ static void test_whitespace(void)
     for (int c = 0; c < 256; c++) {
         bool intsp = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
         bool sp = intsp || (c >= 0x1c && c <= 0x1f);
-        CHECK_EQ(fk_is_pyintspace((unsigned char)c), intsp);
+        CHECK_EQ(fk_is_asciispace((unsigned char)c), intsp);
         CHECK_EQ(fk_is_pyspace((unsigned char)c), sp);
         CHECK_EQ(fk_is_pyblank((unsigned char)c), sp && c != '\n' && c != '\r');
     }

@@ -345,14 +345,14 @@ int fk_mkdir_p(const char *dir)
     return rc;
 }
 
-bool fk_is_pyintspace(unsigned char c)
+bool fk_is_asciispace(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 bool fk_is_pyspace(unsigned char c)
 {
-    return fk_is_pyintspace(c) || (c >= 0x1c && c <= 0x1f);
+    return fk_is_asciispace(c) || (c >= 0x1c && c <= 0x1f);
 }
 
 bool fk_is_pyblank(unsigned char c)

@@ -76,11 +76,12 @@ int fk_mkdir_p(const char *dir);
  *   fields and lines with: space, \t \n \v \f \r and \x1c..\x1f;
  * fk_is_pyblank: the same inside one CSV record, where \n and \r are not
  *   blanks but the record's end;
- * fk_is_pyintspace: what int(s, 0) ignores around a number: space and
- *   \t \n \v \f \r only ("\x1c5" is not a number to Python). */
+ * fk_is_asciispace: space and \t \n \v \f \r only: what int(s, 0) ignores
+ *   around a number ("\x1c5" is not a number to Python), bytes.strip()
+ *   removes, and C's isspace() is in the C locale. */
 bool fk_is_pyspace(unsigned char c);
 bool fk_is_pyblank(unsigned char c);
-bool fk_is_pyintspace(unsigned char c);
+bool fk_is_asciispace(unsigned char c);
 /* Trims the is_space set off both ends of the span s[0..*n). */
 void fk_trim_span_by(const char **s, size_t *n, bool (*is_space)(unsigned char));
 /* fk_trim_span_by(s, n, fk_is_pyspace): the rule for fields and lines. */

@@ -17,7 +17,7 @@ static int digit_value(char c)
 
 bool fk_pyint(const char *s, size_t n, int64_t *out)
 {
-    fk_trim_span_by(&s, &n, fk_is_pyintspace);
+    fk_trim_span_by(&s, &n, fk_is_asciispace);
     bool neg = false;
     if (n && (*s == '+' || *s == '-')) {
         neg = *s == '-';
