@@ -76,11 +76,13 @@ typedef struct esp_partition_iterator_opaque_ *esp_partition_iterator_t;
 
 /* ---- loading the table (flashkit extension) ----
  * Capacity of the in-RAM table; a table with more rows is refused. Each row
- * costs 40 bytes of RAM on the ESP8266: the default 16 (652 bytes with the
- * header) holds every table the SDK ships (at most 8 rows) twice over; the
- * host builds with 96, every row a table can have. */
+ * costs 40 bytes of RAM on the ESP8266: the default 24 (972 bytes with the
+ * header) holds the largest layout the SDK allows (16 OTA slots, factory,
+ * test, otadata, nvs, phy_init) with 3 rows to spare; a firmware with the
+ * usual 4-8 rows may set 8 (332 bytes). The host builds with 96, every row
+ * a table can have. */
 #ifndef FK_PARTITION_MAX
-#define FK_PARTITION_MAX 16
+#define FK_PARTITION_MAX 24
 #endif
 
 typedef struct {
