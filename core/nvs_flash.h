@@ -20,6 +20,8 @@ extern "C" {
  * ESP_FAIL), its keys read, or generated if it is erased, then
  * nvs_flash_secure_init(). */
 esp_err_t nvs_flash_init(void);
+/* A partition flagged encrypted in the table: ESP_ERR_NVS_WRONG_ENCRYPTION
+ * (NVS is never under flash encryption; it has its own), as in ESP-IDF. */
 esp_err_t nvs_flash_init_partition(const char *partition_label);
 /* The partition given directly (ESP-IDF 4.4); mounted under its label. */
 esp_err_t nvs_flash_init_partition_ptr(const esp_partition_t *partition);

@@ -18,12 +18,15 @@ esp_err_t nvs_flash_init_partition(const char *partition_label)
     if (!partition_label) return ESP_ERR_INVALID_ARG;
     const esp_partition_t *pt = nvs_part(partition_label);
     if (!pt || !pt->flash) return ESP_ERR_NOT_FOUND;
+    /* ESP-IDF: NVS must not sit under flash encryption (it has its own). */
+    if (pt->encrypted) return ESP_ERR_NVS_WRONG_ENCRYPTION;
     return nvs_flash_init_region(partition_label, pt->flash, pt->address, pt->size, NULL);
 }
 
 esp_err_t nvs_flash_init_partition_ptr(const esp_partition_t *partition)
 {
     if (!partition || !partition->flash) return ESP_ERR_INVALID_ARG;
+    if (partition->encrypted) return ESP_ERR_NVS_WRONG_ENCRYPTION;
     return nvs_flash_init_region(partition->label, partition->flash, partition->address,
                                  partition->size, NULL);
 }

@@ -97,6 +97,10 @@ static void test_secure_init_errors(void)
     CHECK_EQ(nvs_flash_secure_init_partition("nvs_keys", &cfg), ESP_ERR_NOT_FOUND); /* not data/nvs */
     CHECK_EQ(nvs_flash_secure_init_partition("nvs_flagged", &cfg), ESP_ERR_NVS_WRONG_ENCRYPTION);
     CHECK_EQ(nvs_flash_secure_init_partition("nvs_flagged", NULL), ESP_ERR_NVS_WRONG_ENCRYPTION);
+    CHECK_EQ(nvs_flash_init_partition("nvs_flagged"), ESP_ERR_NVS_WRONG_ENCRYPTION); /* plain too, as ESP-IDF */
+    CHECK_EQ(nvs_flash_init_partition_ptr(esp_partition_find_first(ESP_PARTITION_TYPE_DATA,
+                                                                   ESP_PARTITION_SUBTYPE_DATA_NVS, "nvs_flagged")),
+             ESP_ERR_NVS_WRONG_ENCRYPTION);
     CHECK_EQ(nvs_flash_secure_init_partition("nvs", &same), ESP_ERR_NVS_XTS_CFG_FAILED);
     CHECK_EQ(nvs_flash_secure_init(&cfg), ESP_OK);
     CHECK_EQ(nvs_flash_secure_init(&cfg), ESP_OK); /* already mounted */
