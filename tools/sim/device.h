@@ -76,8 +76,12 @@ void fk_device_rollback_report(FILE *f, const fk_device_t *d, const fk_boot_resu
 /* Opens the image, finds and loads the table (bootloader rules), makes it
  * the app's table, and arms the cut. Prints the error and returns -1. */
 int fk_device_open(fk_device_t *d, const char *path);
-/* With --count-ops, prints the counts first (stderr under --json). */
+/* With --count-ops, prints the counts first (fk_device_print_ops). */
 void fk_device_close(fk_device_t *d);
+/* --count-ops: the flash operations of emu since the command began and their
+ * modelled time on an ESP8266 (stdout; stderr under --json). For a command
+ * with a flash of its own (device create), before it closes it. */
+void fk_device_print_ops(const fk_device_t *d, const fk_emu_t *emu);
 /* After a failed step: true (and a message) if it failed because power was cut. */
 bool fk_device_power_lost(fk_device_t *d);
 

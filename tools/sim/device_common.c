@@ -267,20 +267,20 @@ int fk_device_open(fk_device_t *d, const char *path)
 
 /* The figures issue 18 asks for: what the command cost the flash, counted
  * and priced with the ESP8266 timing model (port/flash_timing.h). */
-static void print_ops(const fk_device_t *d)
+void fk_device_print_ops(const fk_device_t *d, const fk_emu_t *emu)
 {
     FILE *f = d->json ? stderr : stdout;
-    const fk_emu_stats_t *st = &d->emu.st;
+    const fk_emu_stats_t *st = &emu->st;
     fprintf(f, "flash operations: %" PRIu64 " (%" PRIu64 " erases, %" PRIu64 " writes of %" PRIu64 " bytes; %" PRIu64
                " reads of %" PRIu64 " bytes)\n",
             st->ops, st->erases, st->writes, st->bytes_written, st->reads, st->bytes_read);
-    fprintf(f, "flash time on an ESP8266: %.2f s\n", (double)fk_emu_device_ns(&d->emu) / 1e9);
+    fprintf(f, "flash time on an ESP8266: %.2f s\n", (double)fk_emu_device_ns(emu) / 1e9);
 }
 
 void fk_device_close(fk_device_t *d)
 {
     if (!d->open) return;
-    if (d->count_ops) print_ops(d);
+    if (d->count_ops) fk_device_print_ops(d, &d->emu);
     fk_partition_set_table(NULL);
     fk_emu_close(&d->emu);
     d->open = false;
