@@ -77,11 +77,43 @@ fwrow() {
 }
 "$CC" "${FWFLAGS[@]}" "$fw/fw_none.c" -o "$out/fw_alone.elf"
 fwrow "none, without the core" "$out/fw_alone.elf"
-for v in none nvs ota nvs_ota boot; do
-  "$CC" "${FWFLAGS[@]}" -Wl,--unresolved-symbols=ignore-all "$fw/fw_$v.c" "$fw/fw_port.c" "$out/libfkcore.a" \
-    -o "$out/fw_$v.elf"
-  fwrow "$v" "$out/fw_$v.elf"
-done
+# fwlink NAME VARIANT ARCHIVE [CFLAGS...]: one firmware against one archive.
+fwlink() {
+  local name=$1 v=$2 lib=$3
+  shift 3
+  "$CC" "${FWFLAGS[@]}" "$@" -Wl,--unresolved-symbols=ignore-all "$fw/fw_$v.c" "$fw/fw_port.c" "$lib" \
+    -o "$out/fw_$name.elf"
+  fwrow "$name" "$out/fw_$name.elf"
+}
+for v in none nvs ota nvs_ota boot; do fwlink "$v" "$v" "$out/libfkcore.a"; done
+# The core's compile-time options (docs/target.md): the archive above is
+# the default (rollback off as in the SDK, diagnostic text on). Each other
+# configuration is a separate archive; the firmware is compiled with the
+# same flags (the options size structures in the headers).
+cfgar() {
+  local dir=$out/cfg-$1 src o
+  shift
+  mkdir -p "$dir"
+  local cobjs=()
+  for src in core/*.c; do
+    o="$dir/$(basename "${src%.c}").o"
+    "$CC" "${CFLAGS[@]}" "$@" -c "$src" -o "$o"
+    cobjs+=("$o")
+  done
+  rm -f "$dir/lib.a"
+  xtensa-lx106-elf-ar rcs "$dir/lib.a" "${cobjs[@]}"
+}
+echo "  -- error codes without texts (-DFK_DIAG=0):"
+cfgar codes -DFK_DIAG=0
+for v in ota nvs_ota boot; do fwlink "$v-codes" "$v" "$out/cfg-codes/lib.a" -DFK_DIAG=0; done
+echo "  -- reasons kept, esp_err_to_name's table left out (-DFK_ERR_NAMES=0):"
+cfgar nonames -DFK_ERR_NAMES=0
+for v in ota boot; do fwlink "$v-nonames" "$v" "$out/cfg-nonames/lib.a" -DFK_ERR_NAMES=0; done
+echo "  -- rollback compiled in (-DCONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=1); ota_features also calls"
+echo "     rollback, anti-rollback and Secure Boot v2 (tests/target/fw/fw_ota_features.c):"
+rb=-DCONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=1
+cfgar rollback "$rb"
+for v in ota ota_features boot; do fwlink "$v-rollback" "$v" "$out/cfg-rollback/lib.a" "$rb"; done
 
 if [[ -f $target_build/stack-hwm.txt ]]; then
   echo
