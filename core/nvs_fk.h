@@ -21,7 +21,11 @@ extern "C" {
 
 /* The static workspace behind nvs_flash_init()/nvs_flash_init_partition()
  * (and nvs_flash_init_region() without a workspace) holds this many pages in
- * all, shared by the partitions mounted that way (SDK tables use 4-6 pages). */
+ * all, shared by the partitions mounted that way (SDK tables use 4-6 pages).
+ * RAM: NVS_WORKSPACE_PER_PAGE (172) bytes a page, 2,752 with the default 16
+ * (a 64 KiB NVS partition, or several small ones, mounts without a caller's
+ * workspace); a firmware whose table has one 6-page NVS partition sets 6
+ * (1,032 bytes). */
 #ifndef FK_NVS_DEFAULT_MAX_PAGES
 #define FK_NVS_DEFAULT_MAX_PAGES 16
 #endif
