@@ -44,8 +44,9 @@ PY
 "$FK" mfg gen --conf conf.csv --values vals.csv --prefix node --size 0x4000 --outdir fid --keygen --fileid DeviceName \
   --quiet 2>e && [ -f fid/keys/keys-node-dev3.bin ] && [ -f fid/bin/node-dev3.bin ] && ok || bad "--fileid: $(ls fid/keys)"
 
-# --inputkey: one key for every device.
-"$FK" nvs generate-key --keyfile one.bin --outdir . >/dev/null
+# --inputkey: one key for every device, made by mfg_gen.py's generate-key spelling.
+"$FK" mfg generate-key --keyfile one.bin --outdir . >/dev/null 2>e && [ -f keys/one.bin ] &&
+  [ "$(stat -c %s keys/one.bin)" = 4096 ] && ok || bad "mfg generate-key: $(cat e)"
 "$FK" mfg gen --conf conf.csv --values vals.csv --prefix node --size 0x4000 --outdir ik --inputkey keys/one.bin \
   --quiet 2>e && ok || bad "mfg gen --inputkey: $(cat e)"
 [ ! -e ik/keys ] && ok || bad "--inputkey wrote keys/"

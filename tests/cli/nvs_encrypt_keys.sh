@@ -61,6 +61,10 @@ diff <(grep . kx/out.txt) <(grep . "$V/keygen_example/stdout.txt") >/dev/null &&
 # --outdir: OUTPUT and keys/ both under it, made when missing.
 (cd kx && "$FK" nvs encrypt input.csv enc.bin 0x4000 --version 1 --keygen --keyfile k2.bin --outdir o/p >/dev/null 2>&1) &&
   [ -f kx/o/p/enc.bin ] && [ -f kx/o/p/keys/k2.bin ] && ok || bad "--outdir o/p: $(cd kx && find o)"
+# An absolute OUTPUT ignores --outdir, with the SDK tool's warning.
+(cd kx && "$FK" nvs encrypt input.csv "$W/abs.bin" 0x4000 --version 1 --inputkey keys/device_keys.bin --outdir ign \
+  >/dev/null 2>../e5) && [ -f "$W/abs.bin" ] && [ ! -e kx/ign/abs.bin ] &&
+  grep -q "absolute path given so outdir is ignored for this file" e5 && ok || bad "absolute OUTPUT with --outdir: $(cat e5)"
 # The same with the default key name: one key file appears.
 (cd kx && "$FK" nvs encrypt input.csv e3.bin 0x4000 --keygen --outdir o3 >/dev/null 2>&1) &&
   [ "$(ls kx/o3/keys | wc -l)" = 1 ] && ok || bad "--keygen without --keyfile"

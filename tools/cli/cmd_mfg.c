@@ -33,7 +33,8 @@ static const char mfg_usage[] =
     "usage: flashkit mfg gen [options]   (flashkit mfg gen --help)\n"
     "\n"
     "commands:\n"
-    "  gen      config CSV + values CSV -> one NVS image per device (also: generate)\n";
+    "  gen           config CSV + values CSV -> one NVS image per device (also: generate)\n"
+    "  generate-key  a key file for --inputkey, as mfg_gen.py's (= flashkit nvs generate-key)\n";
 
 static int mfg_gen(int argc, char **argv)
 {
@@ -112,6 +113,8 @@ int cmd_mfg(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "gen") || !strcmp(argv[1], "generate")) return mfg_gen(argc - 1, argv + 1);
+    /* mfg_gen.py's generate-key is its generator's: one implementation. */
+    if (!strcmp(argv[1], "generate-key")) return cmd_nvs(argc, argv);
     fk_err("mfg: unknown command '%s'", argv[1]);
     fputs(mfg_usage, stderr);
     return 2;

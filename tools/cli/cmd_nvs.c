@@ -169,6 +169,8 @@ static int nvs_encrypt(int argc, char **argv)
         return 2;
     }
     job.output = out;
+    if (outdir && pos[1][0] == '/')
+        fk_warn("`%s`: absolute path given so outdir is ignored for this file.", pos[1]);
     rc = 2;
     if (keygen && !(job.keys_path = kp = keys_path("nvs encrypt", outdir, keyfile))) goto out;
     rc = fk_nvs_encrypt_run(&job);
@@ -204,6 +206,8 @@ static int nvs_decrypt(int argc, char **argv)
         fk_err("%s", err);
         return 2;
     }
+    if (outdir && pos[2][0] == '/')
+        fk_warn("`%s`: absolute path given so outdir is ignored for this file.", pos[2]);
     rc = fk_nvs_decrypt_run(pos[0], pos[1], out, true);
     free(out);
     return rc;
