@@ -170,8 +170,10 @@ static esp_err_t default_check(void *ctx, const esp_partition_t *p, char *why, s
 
 /* Copy mode: ota_1 sector by sector into ota_0, then otadata erased, so
  * the next selection (both entries erased, no factory) is ota_0 again. A
- * power cut anywhere repeats the copy at the next boot. */
-static esp_err_t copy_slot1(fk_flash_t *flash, const fk_boot_layout_t *l)
+ * power cut anywhere repeats the copy at the next boot. Out of line (as
+ * rb_select): its 256-byte buffer must not sit in fk_boot_go's frame while
+ * the image checks, a signature check among them, run below it. */
+static __attribute__((noinline)) esp_err_t copy_slot1(fk_flash_t *flash, const fk_boot_layout_t *l)
 {
     const esp_partition_t *src = l->ota[1], *dst = l->ota[0];
     uint32_t len = (src->size < dst->size ? src->size : dst->size) & ~(FK_SECTOR_SIZE - 1u);
@@ -190,7 +192,7 @@ static esp_err_t copy_slot1(fk_flash_t *flash, const fk_boot_layout_t *l)
 /* The selection with ESP-IDF's otadata states (rollback.md §4.1, §4.4). It
  * writes otadata: PENDING_VERIFY entries become ABORTED, the active NEW one
  * PENDING_VERIFY; with anti-rollback a VALID active app raises the counter. */
-static esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
+static __attribute__((noinline)) esp_err_t rb_select(fk_flash_t *flash, fk_boot_result_t *r)
 {
     const fk_boot_layout_t *l = &r->layout;
     fk_boot_selection_t *sel = &r->sel;
