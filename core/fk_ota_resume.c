@@ -10,6 +10,11 @@
 #define HDR_FIXED 32u
 #define STEP ((uint32_t)FK_SECTOR_SIZE * FK_OTA_RESUME_SECTORS)
 
+/* The header's bytes, static: beside the NVS engine's own frames a 128-byte
+ * buffer on the stack would take a session past the 1 KiB stack budget of
+ * the ESP8266 build; updates are not re-entrant anyway. */
+static uint8_t rec[HDR_FIXED + FK_OTA_VALIDATOR_MAX];
+
 static esp_err_t open_ns(nvs_open_mode_t mode, nvs_handle_t *h)
 {
     return nvs_open(FK_OTA_RESUME_NS, mode, h);
@@ -27,7 +32,6 @@ static esp_err_t load(fk_ota_session_t *s, uint32_t *slot_addr, uint32_t *slot_s
     nvs_handle_t h;
     esp_err_t err = open_ns(NVS_READONLY, &h);
     if (err != ESP_OK) return ESP_ERR_NOT_FOUND;
-    uint8_t rec[HDR_FIXED + FK_OTA_VALIDATOR_MAX];
     size_t len = sizeof rec;
     uint64_t pos = 0;
     err = nvs_get_blob(h, "rs_hdr", rec, &len);
@@ -92,15 +96,13 @@ static esp_err_t store_hdr(fk_ota_session_t *s)
     nvs_handle_t h;
     esp_err_t err = open_ns(NVS_READWRITE, &h);
     if (err != ESP_OK) return err;
-    uint8_t rec[HDR_FIXED + FK_OTA_VALIDATOR_MAX];
     size_t vlen = 0;
     while (vlen < FK_OTA_VALIDATOR_MAX - 1 && s->src.validator[vlen]) vlen++;
-    /* The previous session's tag + 1: its checkpoint cannot match ours. */
-    fk_ota_session_t old;
-    uint32_t a, b;
-    memset(&old, 0, sizeof old);
-    (void)load(&old, &a, &b);
-    s->tag = (uint16_t)(old.tag + 1);
+    /* The stored checkpoint's tag + 1, so it cannot match the new header. (A
+     * header that never got a checkpoint may lend its tag again: no
+     * checkpoint carries it.) Read from rs_pos, not rs_hdr: 8 bytes of stack. */
+    uint64_t pos;
+    s->tag = nvs_get_u64(h, "rs_pos", &pos) == ESP_OK ? (uint16_t)((pos >> 48) + 1) : 1;
     if (s->tag == 0) s->tag = 1;
     memset(rec, 0, sizeof rec);
     fk_put_le32(rec, HDR_MAGIC);
