@@ -1,4 +1,5 @@
 #include "sdkconfig.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -90,7 +91,7 @@ static size_t not_set_line(const char *s)
     const char *t = s + 2 + n;
     if (strncmp(t, " is not set", 11) != 0) return 0;
     for (t += 11; *t; t++)
-        if (!isspace((unsigned char)*t)) return 0;
+        if (!fk_is_asciispace((unsigned char)*t)) return 0;
     return n;
 }
 
@@ -116,7 +117,7 @@ static char *unquote(const char *p, const char **why)
         *o++ = *p;
     }
     *o = 0;
-    for (p++; *p && isspace((unsigned char)*p); p++) {}
+    for (p++; *p && fk_is_asciispace((unsigned char)*p); p++) {}
     if (*p && *p != '#') {
         *why = "unexpected text after the closing quote";
         free(out);
@@ -127,9 +128,11 @@ static char *unquote(const char *p, const char **why)
 
 static int parse_line(fk_sdkconfig_t *c, char *s, int line, const char **why)
 {
-    while (isspace((unsigned char)*s)) s++;
+    const char *start = s;
     size_t len = strlen(s);
-    while (len && isspace((unsigned char)s[len - 1])) s[--len] = 0;
+    fk_trim_span_by(&start, &len, fk_is_asciispace);
+    s = (char *)start;
+    s[len] = 0;
     if (!*s) return 0;
     if (*s == '#') {
         size_t n = not_set_line(s);
