@@ -171,6 +171,14 @@ grep -q "starting again from 0" "$T/out" && ok || bad "changed file: no restart"
 slot_is "$T/dev.img" "$T/v3.bin" && ok || bad "changed file: slot is not exactly the new image"
 cp "$T/v2.keep" "$W/v2.bin"
 
+# --- --no-resume: nothing stored, so a cut means a new download ---
+cp "$T/dev0.img" "$T/dev.img"
+"$FK" device ota "$T/dev.img" "$NG/v2.bin" --no-resume --power-cut $((n / 4)) >/dev/null 2>&1
+[ $? -eq 3 ] && ok || bad "--no-resume cut"
+ota "$NG/v2.bin" && ok || bad "after a --no-resume cut: $(cat "$T/err")"
+grep -q "resuming" "$T/out" && bad "--no-resume: a record was kept" || ok
+[ "$(transferred "$T/out")" -eq "$SIZE" ] && ok || bad "after a --no-resume cut: $(transferred "$T/out") bytes"
+
 # --- http.server keeps no record (no Accept-Ranges): a cut restarts from 0 ---
 cp "$T/dev0.img" "$T/dev.img"
 npy=$("$FK" device ota "$T/dev.img" "$PY/v2.bin" --count-ops | sed -n 's/^flash operations: \([0-9]*\) .*/\1/p')
