@@ -71,7 +71,11 @@ esp_err_t fk_sbv2_gate_check(void *ctx, const esp_partition_t *p, char *why, siz
     esp_err_t err = fk_sbv2_app_data_len(p, fk_ota_image_checks(), &data_len, why, len);
     if (err != ESP_OK || !fk_sbv2_gate_active(g)) return err;
 
-    fk_sbv2_trust_t trust = g->trust;
+    /* Static, as the signature block in fk_sbv2.c: the gate runs under the
+     * bootloader's and the OTA API's frames, within the ESP8266's 1 KiB
+     * budget for the core, and is never re-entered. */
+    static fk_sbv2_trust_t trust;
+    trust = g->trust;
     if (g->update && !g->cfg.secure_boot_v2 && g->cfg.signed_no_sb) {
         /* No hardware secure boot: trust what signed the running app, and
          * read only block 0 of the update, as ESP-IDF's app does. */
