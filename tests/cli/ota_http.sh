@@ -76,7 +76,7 @@ expect_fail "404" "$U/missing.bin" "HTTP 404"
 expect_fail "non-image body" "$U/index.html" "not an app image: first byte is 0x3c"
 expect_fail "oversize body" "$U/big.bin" "larger than the slot"
 expect_fail "linked for ota_0" "$U/v2-for-ota0.bin" "linked for the slot at 0x10000"
-expect_fail "connection refused" "http://127.0.0.1:$(free_port)/v2.bin" "cannot connect"
+expect_fail "connection refused" "http://127.0.0.1:$(free_port)/v2.bin" "cannot connect" --retries 0
 expect_fail "bad scheme" "ftp://127.0.0.1/v2.bin" "bad URL"
 
 # --- this test's own server for the misbehaving cases ---
@@ -134,12 +134,12 @@ wait_port "$P2" || bad "test server did not start"
 U2="http://127.0.0.1:$P2"
 expect_ok "chunked" "$U2/chunked"
 expect_ok "redirect then chunked" "$U2/redirect"
-expect_fail "truncated" "$U2/truncated" "truncated transfer: the connection closed after [0-9]+ of [0-9]+ bytes"
+expect_fail "truncated" "$U2/truncated" "truncated transfer: the connection closed after [0-9]+ of [0-9]+ bytes" --retries 0
 expect_fail "missing Content-Length" "$U2/nolength" "neither Content-Length nor chunked"
 expect_fail "wrong Content-Length" "$U2/short-length" "incomplete image"
-expect_fail "connection drop" "$U2/drop" "(truncated transfer|connection dropped)"
+expect_fail "connection drop" "$U2/drop" "(truncated transfer|connection dropped)" --retries 0
 expect_fail "redirect loop" "$U2/loop" "redirect loop"
-expect_fail "500" "$U2/error500" "HTTP 500"
+expect_fail "500" "$U2/error500" "HTTP 500" --retries 0
 
 # --- nginx: HTTP and HTTPS, started on free ports with a config of this test ---
 if command -v nginx >/dev/null; then
