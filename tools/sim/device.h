@@ -39,9 +39,6 @@ typedef struct {
 } fk_device_t;
 
 void fk_device_init(fk_device_t *d);
-/* Handles --power-cut N[:torn], --seed, --table-offset, --checks, --json.
- * Returns 1 if argv[*i] was one of them, 0 if not, -1 on a bad value. */
-int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i);
 #define FK_DEVICE_COMMON_HELP                                                                          \
     "  --table-offset N      partition table offset (default: found, 0x8000 first)\n"                    \
     "  --checks sum|hash|both  image checks of the bootloader and esp_ota_end (default both)\n"          \
@@ -57,9 +54,8 @@ int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i);
     "  --app-test-in-ota1    ... the test app is in ota_1\n"                                         \
     "  --copy-app            CONFIG_ESP8266_BOOT_COPY_APP: slot 1 is copied to slot 0 at boot\n"
 
-/* --rollback, --anti-rollback, --sdkconfig FILE (device_rollback.c); same
- * return convention as fk_device_common_opt. */
-int fk_device_rollback_opt(fk_device_t *d, int argc, char **argv, int *i);
+/* Help for --rollback, --anti-rollback, --sdkconfig FILE (parsed by
+ * device_args.c). */
 #define FK_DEVICE_ROLLBACK_HELP                                                                        \
     "app rollback (ESP-IDF; off = the ESP8266 SDK's behaviour):\n"                                      \
     "  --rollback            CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE: a new app boots PENDING_VERIFY\n"   \

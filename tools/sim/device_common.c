@@ -100,35 +100,6 @@ cut_ok:
     return 0;
 }
 
-/* The argv-walking form the older device commands call: one argument (and
- * its value) matched against the same table. */
-int fk_device_common_opt(fk_device_t *d, int argc, char **argv, int *i)
-{
-    fk_device_optvals_t v = {0};
-    const fk_opt_t table[] = {FK_DEVICE_COMMON_OPTS(&v), FK_OPT_END};
-    const char *a = argv[*i];
-    const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
-    size_t len = eq ? (size_t)(eq - a) : strlen(a);
-    for (const fk_opt_t *p = table; p->name; p++) {
-        if (strlen(p->name) != len || strncmp(p->name, a, len)) continue;
-        if (p->kind == FK_OPT_FLAG) {
-            if (eq) {
-                fk_err("option %s takes no value", p->name);
-                return -1;
-            }
-            *(bool *)p->dst = true;
-        } else {
-            if (!eq && *i + 1 >= argc) {
-                fk_err("option %s needs a value", p->name);
-                return -1;
-            }
-            *(const char **)p->dst = eq ? eq + 1 : argv[++*i];
-        }
-        return fk_device_common_apply(d, &v) ? -1 : 1;
-    }
-    return 0;
-}
-
 static bool table_at(fk_device_t *d, uint32_t off)
 {
     uint8_t m[2];

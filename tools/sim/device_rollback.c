@@ -12,25 +12,6 @@
 #include "sdkconfig.h"
 #include "util.h"
 
-int fk_device_rollback_opt(fk_device_t *d, int argc, char **argv, int *i)
-{
-    const char *v;
-    if (fk_opt_value(argc, argv, i, "--sdkconfig", &v)) {
-        if (!v) return -1;
-        d->sdkconfig = v;
-        return 1;
-    }
-    if (!strcmp(argv[*i], "--rollback")) {
-        d->rollback = true;
-        return 1;
-    }
-    if (!strcmp(argv[*i], "--anti-rollback")) {
-        d->rollback = d->anti_rollback = true;
-        return 1;
-    }
-    return 0;
-}
-
 static void store_efuse(void *ctx, uint32_t field)
 {
     fk_device_t *d = ctx;
