@@ -30,4 +30,8 @@ refuse "boot: no image" 2 "device boot: missing DEV.img" "$FK" device boot --jso
 "$FK" device confirm d.img --anti-rollback --json >"$E/j" 2>/dev/null && grep -q '"result":"ESP_OK"' "$E/j" && ok || bad "confirm --anti-rollback --json: $(cat "$E/j")"
 "$FK" device boot d.img --help | grep -q '^usage: flashkit device boot DEV.img' && ok || bad "boot --help after the image"
 
+# --- --count-ops on every device command, device create included (its own flash) ------
+"$FK" device create "$E/c.img" --table two_ota --count-ops >"$E/o" 2>/dev/null && grep -q '^flash operations: [1-9]' "$E/o" && grep -q '^flash time on an ESP8266: ' "$E/o" && ok || bad "create --count-ops: $(cat "$E/o")"
+"$FK" device boot d.img --count-ops >"$E/o" 2>/dev/null && grep -q '^flash time on an ESP8266: ' "$E/o" && ok || bad "boot --count-ops: $(tail -3 "$E/o")"
+
 finish device_options

@@ -162,6 +162,7 @@ static int program(create_args_t *a, const uint8_t *flash)
         a->dev.emu.powered_off = true;
         fk_device_power_lost(&a->dev);
     }
+    if (a->dev.count_ops) fk_device_print_ops(&a->dev, &emu);
     fk_emu_close(&emu);
     if (rc >= 0 && rename(tmp, a->out) != 0) {
         fk_err("%s: %s", a->out, strerror(errno));
