@@ -44,7 +44,7 @@ static void test_on_flash(const uint8_t *img, size_t len)
     fk_emu_t emu;
     CHECK_EQ(fk_emu_init_mem(&emu, 0x400000), 0);
     CHECK_EQ(fk_emu_load(&emu, 0x110000, img, (uint32_t)len), 0);
-    spy_t spy = {{emu.flash.size, spy_read, NULL, NULL}, &emu, 0};
+    spy_t spy = {.flash = {.size = emu.flash.size, .read = spy_read}, .emu = &emu};
     fk_image_info_t info;
     CHECK_EQ(fk_image_verify(&spy.flash, 0x110000, 0xF0000, FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH, &info), ESP_OK);
     CHECK_EQ(info.image_len, 65920);
