@@ -21,6 +21,10 @@ struct fk_flash {
     esp_err_t (*read)(fk_flash_t *flash, uint32_t addr, void *dst, size_t len);
     esp_err_t (*write)(fk_flash_t *flash, uint32_t addr, const void *src, size_t len);
     esp_err_t (*erase_sector)(fk_flash_t *flash, uint32_t addr); /* addr sector-aligned */
+    /* A layer over another flash (NVS encryption) names the flash below, so
+     * code handed the raw flash can still tell that a mount uses it; NULL for
+     * a device. */
+    fk_flash_t *lower;
 };
 
 /* Bounds-checked wrappers; every core module goes through these. */

@@ -200,6 +200,7 @@ fk_flash_t *fk_nvs_crypt_flash_init(fk_nvs_crypt_flash_t *w, fk_flash_t *raw, ui
     w->flash.read = layer_read;
     w->flash.write = layer_write;
     w->flash.erase_sector = layer_erase;
+    w->flash.lower = raw;
     w->raw = raw;
     w->base = base;
     w->size = size;

@@ -149,8 +149,9 @@ esp_err_t nvs_flash_erase_region(fk_flash_t *flash, uint32_t offset, uint32_t si
     for (unsigned i = 0; i < FK_NVS_MAX_PARTITIONS; i++) {
         fk_nvs_part_t *p = &s_parts[i];
         uint32_t end = p->base + (uint32_t)p->npages * NVS_PAGE_SIZE;
-        if (p->in_use && p->flash == flash && p->base < offset + size && offset < end)
-            nvs_flash_deinit_partition(p->label);
+        bool same = false; /* an encrypted mount reaches `flash` through its layer */
+        for (const fk_flash_t *f = p->flash; f && !same; f = f->lower) same = f == flash;
+        if (p->in_use && same && p->base < offset + size && offset < end) nvs_flash_deinit_partition(p->label);
     }
     return fk_flash_erase_range(flash, offset, size);
 }

@@ -258,7 +258,7 @@ int fk_nvs_dump_load(dump_t *d, const char *name, const uint8_t *img, size_t siz
     d->pages = calloc(d->npages ? d->npages : 1, sizeof *d->pages);
     d->order = calloc(d->npages ? d->npages : 1, sizeof *d->order);
     if (!d->pages || !d->order) return -1;
-    memflash_t mf = {{(uint32_t)size, mem_read, mem_write, mem_erase}, img};
+    memflash_t mf = {{(uint32_t)size, mem_read, mem_write, mem_erase, NULL}, img};
     bool any_v1 = false;
     for (uint32_t i = 0; i < d->npages; i++) {
         dpage_t *pg = &d->pages[i];

@@ -40,7 +40,7 @@ esp_err_t fk_sbv2_verify_buf(const uint8_t *data, size_t len, const fk_sbv2_trus
         }
         return ESP_ERR_INVALID_SIZE;
     }
-    buf_flash_t bf = {{(uint32_t)len, buf_read, buf_write, buf_erase}, data};
+    buf_flash_t bf = {{(uint32_t)len, buf_read, buf_write, buf_erase, NULL}, data};
     return fk_sbv2_verify(&bf.flash, 0, (uint32_t)len - FK_SBV2_SECTOR_SIZE, trust, res);
 }
 

@@ -27,7 +27,7 @@ static esp_err_t er(fk_flash_t *f, uint32_t a)
     return spi_flash_erase_sector((uint16_t)(a / FK_SECTOR_SIZE)) ? ESP_FAIL : ESP_OK;
 }
 
-fk_flash_t fw_flash = {4u << 20, rd, wr, er};
+fk_flash_t fw_flash = {4u << 20, rd, wr, er, 0};
 
 esp_err_t fw_start(void)
 {
