@@ -1,6 +1,7 @@
 /* flashkit build: checks everything, then writes the artifacts into
  * DIR/build/ the way the SDK's `make` lays them out for esptool. */
 #include "project.h"
+#include "fk_nvs_crypt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -156,6 +157,11 @@ static int write_in(const char *bdir, const char *file, const void *data, size_t
 {
     char *path = fk_path_join(bdir, file);
     int rc = path ? fk_write_file_atomic(path, data, len) : -1;
+    /* The NVS keys are nobody else's to read. */
+    if (rc == 0 && !strcmp(file, "nvs_keys.bin") && chmod(path, 0600) != 0) {
+        fk_err("%s: %s", path, strerror(errno));
+        rc = -1;
+    }
     free(path);
     return rc;
 }
@@ -283,6 +289,9 @@ report:
                           sizeof lay.table_bin};
     if (lay.nvs_image)
         a[n++] = (artifact_t){"nvs.bin", "nvs", lay.rows.e[lay.nvs].offset, lay.nvs_image, lay.rows.e[lay.nvs].size};
+    if (lay.nvs_keys_image)
+        a[n++] = (artifact_t){"nvs_keys.bin", "nvs_keys", lay.rows.e[lay.nvs_keys].offset, lay.nvs_keys_image,
+                              FK_NVS_KEYS_PART_SIZE};
     if (lay.otadata >= 0) {
         size_t sz = lay.rows.e[lay.otadata].size;
         otadata = malloc(sz);
@@ -321,6 +330,8 @@ report:
     /* Outputs of an earlier build that this layout no longer has would
      * mislead whoever flashes the folder by hand. */
     if (!lay.nvs_image) remove_stale(bdir, "nvs.bin");
+    /* nvs_keys.bin stays even when encryption is switched off: a flashed
+     * device may still hold data under those keys. */
     if (lay.otadata < 0) remove_stale(bdir, "ota_data_initial.bin");
     if (!o->merge) remove_stale(bdir, "flash_image.bin");
     if (write_in(bdir, "flash_args", fargs, strlen(fargs)) != 0 ||

@@ -230,6 +230,11 @@ static void read_nvs(fk_project_t *p, fk_msgs_t *m)
         v.v = 1;
     }
     p->nvs_version = (int)v.v;
+    p->nvs_encrypt = fk_sdkconfig_bool(p->cfg, "CONFIG_NVS_ENCRYPTION");
+    p->nvs_encrypt_line = fk_sdkconfig_line(p->cfg, "CONFIG_NVS_ENCRYPTION");
+    const char *keys = fk_sdkconfig_get(p->cfg, "CONFIG_FLASHKIT_NVS_KEYS");
+    p->nvs_keys_line = fk_sdkconfig_line(p->cfg, "CONFIG_FLASHKIT_NVS_KEYS");
+    if (keys && *keys) p->nvs_keys = fk_path_join(p->dir, keys);
 }
 
 int fk_project_load(fk_project_t *p, const char *dir, fk_msgs_t *m)
@@ -283,5 +288,6 @@ void fk_project_free(fk_project_t *p)
     free(p->table_name);
     free(p->nvs_csv);
     free(p->nvs_name);
+    free(p->nvs_keys);
     memset(p, 0, sizeof *p);
 }

@@ -241,7 +241,7 @@ int fk_layout_check(const fk_project_t *p, fk_layout_t *lay, fk_msgs_t *m)
 {
     int before = m->n;
     memset(lay, 0, sizeof *lay);
-    lay->app1 = lay->app2 = lay->nvs = lay->otadata = lay->phy = -1;
+    lay->app1 = lay->app2 = lay->nvs = lay->otadata = lay->phy = lay->nvs_keys = -1;
     fk_part_opts_default(&lay->opts);
     lay->opts.table_offset = p->table_offset.v;
     lay->opts.flash_size = 0; /* checked below, naming the rows */
@@ -274,12 +274,14 @@ int fk_layout_check(const fk_project_t *p, fk_layout_t *lay, fk_msgs_t *m)
     free(text);
 
     lay->nvs = find_row(lay, 1, 0x02);
+    lay->nvs_keys = find_row(lay, 1, 0x04);
     lay->otadata = find_row(lay, 1, 0x00);
     lay->phy = find_row(lay, 1, 0x01);
     check_flash_size(p, lay, m);
     check_apps(p, lay, m);
     check_otadata(p, lay, m);
     check_nvs(p, lay, m);
+    fk_layout_nvs_encrypt(p, lay, m);
     if (m->n == before && fk_part_to_bin(&lay->rows, &lay->opts, lay->table_bin, err, sizeof err) != 0)
         add_table_error(p, err, m);
     return m->n - before;
@@ -289,4 +291,6 @@ void fk_layout_free(fk_layout_t *lay)
 {
     free(lay->nvs_image);
     lay->nvs_image = NULL;
+    free(lay->nvs_keys_image);
+    lay->nvs_keys_image = NULL;
 }

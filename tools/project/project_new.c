@@ -168,6 +168,7 @@ static void write_sdkconfig(FILE *f, const scaffold_t *s)
     fprintf(f, "CONFIG_APP1_OFFSET=0x%X\nCONFIG_APP1_SIZE=0x%X\n", s->app1_off, s->app1_size);
     if (s->app2) fprintf(f, "CONFIG_APP2_OFFSET=0x%X\nCONFIG_APP2_SIZE=0x%X\n", s->app2_off, s->app2_size);
     fprintf(f, "\n#\n# flashkit\n#\nCONFIG_FLASHKIT_NVS_CSV=\"nvs.csv\"\nCONFIG_FLASHKIT_NVS_VERSION=1\n"
+               "# CONFIG_NVS_ENCRYPTION is not set\n"
                "CONFIG_FLASHKIT_DEMO_APP=y\nCONFIG_FLASHKIT_DEMO_APP_VERSION=\"1.0.0\"\n");
 }
 
