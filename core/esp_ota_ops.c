@@ -290,7 +290,7 @@ static esp_err_t verify_slot(const esp_partition_t *p, unsigned checks)
     esp_err_t err = fk_ota_verify_part(p, checks);
     if (err == ESP_ERR_IMAGE_INVALID || err == ESP_ERR_INVALID_ARG) {
         const fk_image_info_t *info = fk_ota_image_info();
-        err_put(err_put(0, "image invalid: "), info->reason[0] ? info->reason : esp_err_to_name(err));
+        err_put(err_put(0, "image invalid: "), info->reason[0] ? info->reason : fk_ota_verify_err_name(err));
         return ESP_ERR_OTA_VALIDATE_FAILED;
     }
     if (err != ESP_OK) set_error("flash read failed in the slot at ", p->address, "");

@@ -70,11 +70,22 @@ static void copy_why(char *why, size_t len, const char *s)
     why[n] = 0;
 }
 
+const char *fk_ota_verify_err_name(esp_err_t err)
+{
+    switch (err) {
+    case ESP_ERR_IMAGE_INVALID: return "ESP_ERR_IMAGE_INVALID";
+    case ESP_ERR_INVALID_ARG: return "ESP_ERR_INVALID_ARG";
+    case ESP_ERR_FLASH_OP_FAIL: return "ESP_ERR_FLASH_OP_FAIL";
+    case ESP_ERR_FLASH_OP_TIMEOUT: return "ESP_ERR_FLASH_OP_TIMEOUT";
+    default: return "flash error";
+    }
+}
+
 esp_err_t fk_ota_check_image(const esp_partition_t *p, char *why, size_t len)
 {
     if (cfg.check) return cfg.check(cfg.ctx, p, why, len);
     esp_err_t err = fk_ota_verify_part(p, cfg.image_checks);
-    if (err != ESP_OK && p && p->flash) copy_why(why, len, info.reason[0] ? info.reason : esp_err_to_name(err));
+    if (err != ESP_OK && p && p->flash) copy_why(why, len, info.reason[0] ? info.reason : fk_ota_verify_err_name(err));
     return err;
 }
 

@@ -79,6 +79,10 @@ void fk_ota_set_rollback(bool rollback, bool anti_rollback);
 fk_image_info_t *fk_ota_image_info(void);
 /* fk_image_verify of part's image with `checks` into fk_ota_image_info(). */
 esp_err_t fk_ota_verify_part(const esp_partition_t *part, unsigned checks);
+/* The name of a code fk_ota_verify_part returns, for a reason text when the
+ * verifier left none: a few fixed strings, so a firmware's OTA path does not
+ * pull in esp_err_to_name's whole table (1.7 KB on the lx106). */
+const char *fk_ota_verify_err_name(esp_err_t err);
 
 /* Verifies the image in part the configured way; the reason in why. */
 esp_err_t fk_ota_check_image(const esp_partition_t *part, char *why, size_t len);
