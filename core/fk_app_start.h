@@ -19,10 +19,6 @@ void fk_app_start(const esp_partition_t *p);
 void fk_app_start_at(uint32_t flash_addr);
 uint32_t fk_app_running_addr(void);
 
-/* Older names, kept while callers move. */
-#define fk_boot_set_running fk_app_start_at
-#define fk_boot_running_addr fk_app_running_addr
-
 #ifdef __cplusplus
 }
 #endif
