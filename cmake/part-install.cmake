@@ -33,7 +33,7 @@ if(FK_LIBRARY)
   # ... plus the host-side table and NVS generators the device API builds
   # from (a partition CSV, an NVS CSV), and the public host API in lib/.
   foreach(f cli/util.c host/pyint.c host/part_csv.c host/part_gen.c host/part_builtin.c
-            host/nvs_gen.c host/nvs_csv.c)
+            host/nvs_gen.c host/nvs_gen_items.c host/nvs_gen_values.c host/nvs_csv.c)
     list(APPEND fk_lib_src ${CMAKE_SOURCE_DIR}/tools/${f})
   endforeach()
   file(GLOB fk_lib_own CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/lib/*.c)
