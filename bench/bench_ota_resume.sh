@@ -8,21 +8,11 @@
 set -u
 : "${FLASHKIT:?}" "${FK_SRC:?}"
 FK=$FLASHKIT
-T=$(mktemp -d)
-chmod 755 "$T"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  [ -f "$T/nginx.pid" ] && kill "$(cat "$T/nginx.pid")" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
 command -v nginx >/dev/null || { echo "bench_ota_resume: nginx not installed, skipped"; exit 0; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+. "$FK_SRC/tests/cli/servers.bash"
 
 W="$T/www"
-mkdir -p "$W" "$T/ng/tmp"
+mkdir -p "$W"
 # A valid ESP8266 app image of exactly 1 MiB: one segment, checksum, SHA-256.
 python3 - "$W/big.bin" 1048576 <<'PY'
 import hashlib, random, struct, sys
@@ -51,23 +41,7 @@ APP_SIZE=0x20000 FLASH_SIZE=4MB "$FK_SRC/scripts/build-firmware.sh" 1.0.0 0x1000
 "$FK" device create "$T/dev0.img" --flash-size 4MB --table "$T/table.csv" --app "$T/v1.bin" >/dev/null || exit 1
 chmod -R a+rX "$W"
 P=$(free_port) X=$(free_port) PP=$(free_port) XP=$(free_port)
-cat >"$T/ng/nginx.conf" <<NG
-worker_processes 1;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/ng/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $T/ng/tmp; proxy_temp_path $T/ng/tmp; fastcgi_temp_path $T/ng/tmp;
-  uwsgi_temp_path $T/ng/tmp; scgi_temp_path $T/ng/tmp;
-  types { application/octet-stream bin; }
-  server { listen 127.0.0.1:$P; root $W; }
-}
-NG
-chmod -R a+rX "$T/ng"
-nginx -p "$T/ng" -e "$T/ng/error.log" -c "$T/ng/nginx.conf" &
-pids+=($!)
+nginx_start "  server { listen 127.0.0.1:$P; root $W; }"
 python3 "$FK_SRC/tests/cli/ota_resume_proxy.py" "$X" "$P" "$T/sched" "$T/stats" &
 pids+=($!)
 (cd "$W" && exec python3 -m http.server "$PP" --bind 127.0.0.1) >/dev/null 2>&1 &

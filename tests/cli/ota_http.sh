@@ -4,17 +4,7 @@
 # After every failure the boot partition and the running app must be unchanged.
 set -u
 . "$(dirname "$0")/lib.bash"
-T=$(mktemp -d)
-chmod 755 "$T"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  [ -f "$T/nginx.pid" ] && kill "$(cat "$T/nginx.pid")" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "$0")/servers.bash"
 
 FK="$FLASHKIT"
 W="$T/www"
@@ -147,18 +137,7 @@ if command -v nginx >/dev/null; then
   mkdir -p "$T/ng/tmp"
   openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
     -days 1 -keyout "$T/ng/key.pem" -out "$T/ng/cert.pem" 2>/dev/null || bad "openssl"
-  cat >"$T/ng/nginx.conf" <<NG
-worker_processes 1;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/ng/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $T/ng/tmp; proxy_temp_path $T/ng/tmp; fastcgi_temp_path $T/ng/tmp;
-  uwsgi_temp_path $T/ng/tmp; scgi_temp_path $T/ng/tmp;
-  types { application/octet-stream bin; text/html html; }
-  server {
+  nginx_start "  server {
     listen 127.0.0.1:$P3;
     root $W;
     location = /loop { return 302 /loop; }
@@ -168,12 +147,7 @@ http {
     ssl_certificate $T/ng/cert.pem;
     ssl_certificate_key $T/ng/key.pem;
     root $W;
-  }
-}
-NG
-  chmod -R a+rX "$T/ng"
-  nginx -p "$T/ng" -e "$T/ng/error.log" -c "$T/ng/nginx.conf" &
-  pids+=($!)
+  }"
   wait_port "$P3" && wait_port "$P4" || bad "nginx did not start: $(cat "$T/ng/error.log" 2>/dev/null)"
   expect_ok "nginx http" "http://127.0.0.1:$P3/v2.bin"
   expect_fail "nginx 404" "http://127.0.0.1:$P3/none.bin" "HTTP 404"

@@ -5,22 +5,12 @@
 # holds exactly the served image.
 set -u
 . "$(dirname "$0")/lib.bash"
-T=$(mktemp -d)
-chmod 755 "$T"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  [ -f "$T/nginx.pid" ] && kill "$(cat "$T/nginx.pid")" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "$0")/servers.bash"
 command -v nginx >/dev/null || die "nginx not installed (scripts/deps.sh installs nginx-light)"
 
 FK="$FLASHKIT"
 W="$T/www"
-mkdir -p "$W" "$T/ng/tmp"
+mkdir -p "$W"
 cat >"$T/table.csv" <<'CSV'
 nvs,data,nvs,0x9000,0x4000
 otadata,data,ota,0xd000,0x2000
@@ -37,23 +27,7 @@ chmod -R a+rX "$W"
 SIZE=$(stat -c %s "$W/v2.bin")
 
 P_NG=$(free_port) P_PY=$(free_port) X_NG=$(free_port) X_PY=$(free_port)
-cat >"$T/ng/nginx.conf" <<NG
-worker_processes 1;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/ng/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $T/ng/tmp; proxy_temp_path $T/ng/tmp; fastcgi_temp_path $T/ng/tmp;
-  uwsgi_temp_path $T/ng/tmp; scgi_temp_path $T/ng/tmp;
-  types { application/octet-stream bin; }
-  server { listen 127.0.0.1:$P_NG; root $W; }
-}
-NG
-chmod -R a+rX "$T/ng"
-nginx -p "$T/ng" -e "$T/ng/error.log" -c "$T/ng/nginx.conf" &
-pids+=($!)
+nginx_start "  server { listen 127.0.0.1:$P_NG; root $W; }"
 (cd "$W" && exec python3 -m http.server "$P_PY" --bind 127.0.0.1) >/dev/null 2>&1 &
 pids+=($!)
 PROXY="$FK_SRC/tests/cli/ota_resume_proxy.py"
