@@ -4,6 +4,7 @@
 #include <string.h>
 #include "esp_image_format.h"
 #include "fk_hash.h"
+#include "fk_image_sums.h"
 
 #define CHUNK 256u
 
@@ -89,8 +90,10 @@ static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t
     return ESP_OK;
 }
 
-esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
-                          fk_image_info_t *info)
+/* The one walk of the rules. With sums, the segment data and the padding are
+ * not read: their checksum and hash come from a reader that saw them. */
+static esp_err_t verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
+                        const fk_image_sums_t *sums, fk_image_info_t *info)
 {
     if (!info) return ESP_ERR_INVALID_ARG;
     memset(info, 0, sizeof *info);
@@ -136,6 +139,7 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
         want_hash = x.hash_appended == 1;
     }
     info->hash_appended = want_hash;
+    if (sums && esp32) return ESP_ERR_INVALID_STATE;
     if (h.segment_count > ESP_IMAGE_MAX_SEGMENTS) {
         msg_t m = reason_start(info);
         put_s(&m, "segment count ");
@@ -145,7 +149,7 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
     }
 
     fk_sha256_t sha;
-    fk_sha256_t *shap = want_hash ? &sha : NULL;
+    fk_sha256_t *shap = want_hash && !sums ? &sha : NULL;
     if (shap) {
         fk_sha256_start(shap);
         fk_sha256_update(shap, hdr, info->header_len);
@@ -177,7 +181,7 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
             put_s(&m, ") runs past the end of flash");
             return ESP_ERR_IMAGE_INVALID;
         }
-        esp_err_t err = consume(flash, (uint32_t)at, s->data_len, &csum, shap, info);
+        esp_err_t err = sums ? ESP_OK : consume(flash, (uint32_t)at, s->data_len, &csum, shap, info);
         if (err != ESP_OK) return err;
         pos += sizeof sh + s->data_len;
     }
@@ -185,6 +189,10 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
     info->data_end = (uint32_t)pos;
     info->checksum_offs = fk_image_checksum_offs(info->data_end);
     uint32_t L = info->checksum_offs + 1;
+    if (sums) {
+        if (sums->L != L) return ESP_ERR_INVALID_STATE;
+        csum = sums->checksum;
+    }
     info->checksum_calc = csum;
     info->image_len = info->data_end;
 
@@ -192,7 +200,7 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
         /* The padding is hashed but its value is not checked. */
         if ((uint64_t)offset + L > flash->size) return read_failed(info, offset + info->data_end);
         uint32_t pad = L - 1 - info->data_end;
-        esp_err_t err = consume(flash, offset + info->data_end, pad, NULL, shap, info);
+        esp_err_t err = sums ? ESP_OK : consume(flash, offset + info->data_end, pad, NULL, shap, info);
         if (err != ESP_OK) return err;
         if (fk_flash_read(flash, offset + L - 1, &info->checksum_stored, 1) != ESP_OK)
             return read_failed(info, offset + L - 1);
@@ -223,7 +231,10 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
     }
     /* The SDK skips the hash for the bootloader at flash offset 0 (ESP8266 only). */
     if (want_hash && (offset != 0 || esp32)) {
-        fk_sha256_finish(shap, info->hash_calc);
+        if (sums)
+            memcpy(info->hash_calc, sums->digest, ESP_IMAGE_HASH_LEN);
+        else
+            fk_sha256_finish(shap, info->hash_calc);
         if ((uint64_t)offset + L + ESP_IMAGE_HASH_LEN > flash->size) return read_failed(info, offset + L);
         if (fk_flash_read(flash, offset + L, info->hash_stored, ESP_IMAGE_HASH_LEN) != ESP_OK)
             return read_failed(info, offset + L);
@@ -232,6 +243,19 @@ esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size
         if (!info->hash_valid) return invalid(info, "appended SHA-256 mismatch");
     }
     return ESP_OK;
+}
+
+esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
+                          fk_image_info_t *info)
+{
+    return verify(flash, offset, part_size, checks, NULL, info);
+}
+
+esp_err_t fk_image_verify_sums(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
+                               const fk_image_sums_t *sums, fk_image_info_t *info)
+{
+    if (!sums) return ESP_ERR_INVALID_ARG;
+    return verify(flash, offset, part_size, checks, sums, info);
 }
 
 static esp_err_t mem_read(fk_flash_t *flash, uint32_t addr, void *dst, size_t len)

@@ -4,21 +4,27 @@
 #include <string.h>
 #include "esp_image_format.h"
 #include "fk_hash.h"
+#include "fk_image_sums.h"
 #include "otadata.h"
 
-/* The SHA-256 of an incoming image is computed while it arrives, from the
- * bytes read back from flash right after each write: the hash then overlaps
- * the download instead of following it. Only the segment lengths are decoded
- * here (fk_image_fmt, to know where the hashed prefix [0, L) ends); esp_ota_end still runs
- * the full verification for everything else, and falls back to hashing the
- * slot again whenever this stream could not follow the image. */
+/* The SHA-256 and the checksum of an incoming image are computed while it
+ * arrives, from the bytes read back from flash right after each write: they
+ * then overlap the download instead of following it, and esp_ota_end need
+ * not read the image a second time. Only the segment lengths are decoded
+ * here (fk_image_fmt, to know which bytes are segment data and where the
+ * hashed prefix [0, L) ends); esp_ota_end walks the headers on flash with
+ * the verifier's own rules (fk_image_sums.h), and verifies the slot in full
+ * whenever this stream could not follow the image. What the sums vouch for
+ * is the slot as read back just after each write; esp_ota_set_boot_partition
+ * and the bootloader read it again in full. */
 typedef struct {
     uint32_t pos;       /* bytes seen */
-    uint32_t next_hdr;  /* offset of the next segment header */
+    uint32_t next_hdr;  /* offset of the next segment header, or the data's end */
     uint32_t L;         /* end of the hashed prefix; 0 = not known yet */
     uint8_t nsegs, seen;
     uint8_t buf[FK_IMAGE_SEG_HDR_LEN]; /* image or segment header being assembled */
     uint8_t have;
+    uint8_t csum;       /* XOR of the segment data so far */
     bool bad;
     fk_sha256_t sha;
 } ota_stream_t;
@@ -151,9 +157,11 @@ static void stream_feed(ota_stream_t *st, const uint8_t *d, size_t n)
                     }
                 }
             }
-        } else {
-            uint32_t stop = st->L ? st->L : st->next_hdr;
-            take = stop - st->pos < n ? stop - st->pos : n;
+        } else if (st->pos < st->next_hdr) { /* segment data */
+            take = st->next_hdr - st->pos < n ? st->next_hdr - st->pos : n;
+            st->csum = fk_image_checksum(st->csum, d, take);
+        } else { /* padding and the checksum byte (L is known here) */
+            take = st->L - st->pos < n ? st->L - st->pos : n;
         }
         fk_sha256_update(&st->sha, d, take);
         st->pos += (uint32_t)take;
@@ -204,7 +212,7 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
     for (int i = 0; i < FK_OTA_MAX_HANDLES; i++) {
         if (handles[i].id) continue;
         if (++last_id == 0) last_id = 1;
-        handles[i] = (ota_handle_t){.id = last_id, .part = p};
+        handles[i] = (ota_handle_t){.id = last_id, .part = p, .st.csum = ESP_CHECKSUM_MAGIC};
         fk_sha256_start(&handles[i].st.sha);
         *out_handle = last_id;
         /* ESP-IDF does this after erasing the slot; flashkit erases lazily,
@@ -285,9 +293,10 @@ esp_err_t esp_ota_abort(esp_ota_handle_t handle)
     return ESP_OK;
 }
 
-static esp_err_t verify_slot(const esp_partition_t *p, unsigned checks)
+/* sums NULL: the slot is read in full. */
+static esp_err_t verify_slot(const esp_partition_t *p, unsigned checks, const fk_image_sums_t *sums)
 {
-    esp_err_t err = fk_ota_verify_part(p, checks);
+    esp_err_t err = fk_ota_verify_part_sums(p, checks, sums);
     if (err == ESP_ERR_IMAGE_INVALID || err == ESP_ERR_INVALID_ARG) {
         const fk_image_info_t *info = fk_ota_image_info();
         err_put(err_put(0, "image invalid: "), info->reason[0] ? info->reason : fk_ota_verify_err_name(err));
@@ -309,36 +318,20 @@ static esp_err_t configured_check(const esp_partition_t *p)
     return ESP_ERR_OTA_VALIDATE_FAILED;
 }
 
-/* Checks on the verified image that the streamed hash stands for. */
-static esp_err_t check_streamed_hash(const esp_partition_t *part, uint32_t stream_L, const uint8_t digest[32])
-{
-    uint32_t L = fk_ota_image_info()->checksum_offs + 1;
-    if (L != stream_L) return verify_slot(part, fk_ota_image_checks()); /* the stream lost track: hash again */
-    uint8_t stored[ESP_IMAGE_HASH_LEN];
-    esp_err_t err = fk_flash_read(part->flash, part->address + L, stored, sizeof stored);
-    if (err != ESP_OK) {
-        set_error("flash read failed in the slot at ", part->address, "");
-        return err;
-    }
-    if (memcmp(stored, digest, sizeof stored) != 0) {
-        err_put(0, "image invalid: appended SHA-256 mismatch");
-        return ESP_ERR_OTA_VALIDATE_FAILED;
-    }
-    return ESP_OK;
-}
-
 esp_err_t esp_ota_end(esp_ota_handle_t handle)
 {
     ota_handle_t *h = find_handle(handle);
     if (!h) return ESP_ERR_NOT_FOUND;
     const esp_partition_t *part = h->part;
-    const uint32_t wrote = h->wrote, stream_L = h->st.L;
+    const uint32_t wrote = h->wrote;
+    /* The stream saw the whole prefix when it ran (the hash check was on
+     * during the writes) and followed the image to its end. */
     bool streamed = (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH) && !h->st.bad && h->st.L && h->st.pos >= h->st.L;
-    uint8_t digest[32];
-    fk_sha256_finish(&h->st.sha, digest);
+    fk_image_sums_t sums = {.L = h->st.L, .checksum = h->st.csum};
+    fk_sha256_finish(&h->st.sha, sums.digest);
     h->id = 0;
     if (wrote == 0) return ESP_ERR_INVALID_ARG;
-    esp_err_t err = verify_slot(part, streamed ? fk_ota_image_checks() & ~FK_IMAGE_CHECK_HASH : fk_ota_image_checks());
+    esp_err_t err = verify_slot(part, fk_ota_image_checks(), streamed ? &sums : NULL);
     if (err != ESP_OK && err != ESP_ERR_OTA_VALIDATE_FAILED) return err;
     const fk_image_info_t *info = fk_ota_image_info();
     /* Lazy erase leaves older data past the new image: an image that needs
@@ -363,7 +356,6 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
         return ESP_ERR_OTA_VALIDATE_FAILED;
     }
     if (err != ESP_OK) return err;
-    if (streamed && (err = check_streamed_hash(part, stream_L, digest)) != ESP_OK) return err;
     /* The reason goes straight into the module's error text. */
     if (!fk_ota_config()->copy_app && fk_image_check_slot(info, part->address, part->size, last_error, sizeof last_error) != ESP_OK)
         return ESP_ERR_OTA_VALIDATE_FAILED;
@@ -387,7 +379,7 @@ static const esp_partition_t *ota_slot(uint32_t slot)
 /* The image a call is about to select: the configured check. */
 static esp_err_t check_target(const esp_partition_t *p)
 {
-    return fk_ota_config()->check ? configured_check(p) : verify_slot(p, fk_ota_image_checks());
+    return fk_ota_config()->check ? configured_check(p) : verify_slot(p, fk_ota_image_checks(), NULL);
 }
 
 /* A yes/no answer: the reason is not kept. */

@@ -11,6 +11,7 @@
 #include "esp_err.h"
 #include "esp_image_format.h"
 #include "esp_partition.h"
+#include "fk_image_sums.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,6 +80,11 @@ void fk_ota_set_rollback(bool rollback, bool anti_rollback);
 fk_image_info_t *fk_ota_image_info(void);
 /* fk_image_verify of part's image with `checks` into fk_ota_image_info(). */
 esp_err_t fk_ota_verify_part(const esp_partition_t *part, unsigned checks);
+/* The same from the sums of a reader that saw the image's bytes (the OTA's
+ * streamed read-back, fk_image_sums.h): only the headers, the checksum byte
+ * and the stored SHA-256 are read. Verifies in full when sums is NULL or
+ * does not fit the image on flash. */
+esp_err_t fk_ota_verify_part_sums(const esp_partition_t *part, unsigned checks, const fk_image_sums_t *sums);
 /* The name of a code fk_ota_verify_part returns, for a reason text when the
  * verifier left none: a few fixed strings, so a firmware's OTA path does not
  * pull in esp_err_to_name's whole table (1.7 KB on the lx106). */
