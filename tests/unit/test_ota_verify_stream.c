@@ -1,0 +1,197 @@
+/* esp_ota_end's verification from the streamed read-back (fk_image_sums.h):
+ * it reads only the headers, the checksum byte and the stored SHA-256, gives
+ * the verdict and the reason a full verification of the slot gives, falls
+ * back to reading the slot when the stream did not run, and what was
+ * written to the slot behind the OTA's back is caught by
+ * esp_ota_set_boot_partition, which reads the slot in full. */
+#include "boot_select.h"
+#include "esp_image_format.h"
+#include "esp_ota_ops.h"
+#include "fk_test.h"
+#include "test_ota_util.h"
+
+#define SUM_HASH (FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH)
+
+static uint8_t img[0x2000], mut[0x2000];
+static size_t len;
+
+static const esp_partition_t *slot(int i)
+{
+    return esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(i), NULL);
+}
+
+/* begin / write in `chunk` pieces / end. `write_checks` are the image checks
+ * while the bytes arrive; the default ones are back for esp_ota_end. */
+static esp_err_t ota(const esp_partition_t *p, const uint8_t *b, size_t n, size_t chunk, unsigned write_checks)
+{
+    esp_ota_handle_t h;
+    fk_ota_set_image_checks(write_checks);
+    esp_err_t err = esp_ota_begin(p, OTA_SIZE_UNKNOWN, &h);
+    for (size_t at = 0; err == ESP_OK && at < n; at += chunk)
+        err = esp_ota_write(h, b + at, n - at < chunk ? n - at : chunk);
+    fk_ota_set_image_checks(SUM_HASH);
+    if (err != ESP_OK) {
+        esp_ota_abort(h);
+        return err;
+    }
+    return esp_ota_end(h);
+}
+
+/* The SHA-256 appended again over a changed prefix, so only the checksum or
+ * the structure can be wrong. */
+static void rehash(uint8_t *b, size_t n)
+{
+    size_t L = n - 32;
+    fk_sha256_t h;
+    fk_sha256_start(&h);
+    fk_sha256_update(&h, b, L);
+    fk_sha256_finish(&h, b + L);
+}
+
+static void test_end_reads_headers_only(fk_emu_t *emu)
+{
+    const size_t chunks[] = {1, 7, 1000, 4096};
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        fk_ota_set_image_checks(SUM_HASH);
+        esp_ota_handle_t h;
+        CHECK_EQ(esp_ota_begin(slot(1), OTA_SIZE_UNKNOWN, &h), ESP_OK);
+        for (size_t at = 0; at < len; at += chunks[c])
+            CHECK_EQ(esp_ota_write(h, img + at, len - at < chunks[c] ? len - at : chunks[c]), ESP_OK);
+        fk_emu_reset_stats(emu);
+        CHECK_EQ(esp_ota_end(h), ESP_OK);
+        /* The image header, 3 segment headers, the checksum byte, the hash. */
+        CHECK_EQ(emu->st.reads, 6);
+        CHECK_EQ(emu->st.bytes_read, 8 + 3 * 8 + 1 + 32);
+        /* The record a full verification leaves. */
+        static fk_image_info_t full;
+        const fk_image_info_t *got = fk_ota_image_info();
+        CHECK_EQ(fk_image_verify(&emu->flash, slot(1)->address, slot(1)->size, SUM_HASH, &full), ESP_OK);
+        CHECK_EQ(got->nsegs, full.nsegs);
+        CHECK_EQ(got->data_end, full.data_end);
+        CHECK_EQ(got->checksum_offs, full.checksum_offs);
+        CHECK_EQ(got->image_len, full.image_len);
+        CHECK_EQ(got->checksum_calc, full.checksum_calc);
+        CHECK(got->checksum_valid && got->hash_checked && got->hash_valid);
+        CHECK(memcmp(got->hash_calc, full.hash_calc, 32) == 0);
+        CHECK_EQ(got->entry_addr, full.entry_addr);
+        CHECK(memcmp(got->seg, full.seg, sizeof full.seg) == 0);
+    }
+}
+
+/* Without the stream (the hash check was off while the bytes arrived) the
+ * slot is read in full, and a wrong hash is still found. */
+static void test_no_stream_reads_the_slot(fk_emu_t *emu)
+{
+    fk_emu_reset_stats(emu);
+    CHECK_EQ(ota(slot(1), img, len, 1000, FK_IMAGE_CHECK_SUM), ESP_OK);
+    CHECK(emu->st.bytes_read >= len);
+    memcpy(mut, img, len);
+    mut[len - 5] ^= 0x10;
+    CHECK_EQ(ota(slot(1), mut, len, 1000, FK_IMAGE_CHECK_SUM), ESP_ERR_OTA_VALIDATE_FAILED);
+    CHECK(strstr(fk_ota_last_error(), "SHA-256") != NULL);
+    CHECK_EQ(ota(slot(1), mut, len, 1000, SUM_HASH), ESP_ERR_OTA_VALIDATE_FAILED);
+    CHECK(strstr(fk_ota_last_error(), "SHA-256") != NULL);
+}
+
+/* Every byte of the image changed three ways (and, for bytes before the
+ * hash, with the hash made to match again), written in odd pieces: the
+ * streamed verdict and reason are the ones of a verification that reads
+ * the slot. Truncations too. */
+static void test_same_verdict_as_full(void)
+{
+    char why[200];
+    int differ = 0, failed = 0, runs = 0;
+    static const uint8_t flips[] = {0x01, 0x80, 0xFF};
+    for (size_t at = 0; at < len; at++) {
+        for (int rh = 0; rh < 2; rh++) {
+            if (rh && at >= len - 32) continue;
+            for (size_t f = 0; f < sizeof flips; f++) {
+                memcpy(mut, img, len);
+                mut[at] ^= flips[f];
+                if (rh) rehash(mut, len);
+                esp_err_t full = ota(slot(1), mut, len, 5, FK_IMAGE_CHECK_SUM);
+                snprintf(why, sizeof why, "%s", fk_ota_last_error());
+                esp_err_t streamed = ota(slot(1), mut, len, 5 + at % 61, SUM_HASH);
+                runs++;
+                failed += streamed != ESP_OK;
+                if (streamed != full || strcmp(why, fk_ota_last_error()) != 0) {
+                    if (differ++ < 5)
+                        fprintf(stderr, "byte %zu ^ 0x%02x%s: full %s \"%s\", streamed %s \"%s\"\n", at, flips[f],
+                                rh ? " (rehashed)" : "", esp_err_to_name(full), why, esp_err_to_name(streamed),
+                                fk_ota_last_error());
+                }
+            }
+        }
+    }
+    for (size_t cut = 1; cut < len; cut += 3) {
+        esp_err_t full = ota(slot(1), img, cut, 64, FK_IMAGE_CHECK_SUM);
+        snprintf(why, sizeof why, "%s", fk_ota_last_error());
+        esp_err_t streamed = ota(slot(1), img, cut, 64, SUM_HASH);
+        runs++;
+        failed += streamed != ESP_OK;
+        if (streamed != full || strcmp(why, fk_ota_last_error()) != 0) differ++;
+    }
+    CHECK_EQ(differ, 0);
+    /* Nearly every change is refused (the few accepted ones are padding
+     * bytes rehashed: the padding's value is not checked). */
+    CHECK(failed > runs * 9 / 10);
+    printf("%d changed or cut images: %d refused, streamed and full verdicts differ in %d\n", runs, failed, differ);
+}
+
+/* A byte changed in the slot after esp_ota_end, or between the last write
+ * and esp_ota_end, through the partition API: esp_ota_set_boot_partition
+ * reads the slot again and refuses it; the boot partition stays. */
+static void test_write_behind_the_ota(fk_emu_t *emu, fk_ptable_t *t)
+{
+    CHECK_EQ(ota(slot(1), img, len, 1000, SUM_HASH), ESP_OK);
+    CHECK_EQ(esp_ota_set_boot_partition(slot(1)), ESP_OK);
+    CHECK(esp_ota_get_boot_partition() == slot(1));
+    static uint8_t img0[0x2000];
+    size_t n0 = ota_test_image(img0, 0x10000, "3.0.0", 3000);
+    const size_t where[] = {20, 3000, 5000}; /* code, rodata past it, hash */
+    for (int after_end = 0; after_end < 2; after_end++) {
+        for (size_t w = 0; w < sizeof where / sizeof where[0]; w++) {
+            size_t at = where[w] < n0 ? where[w] : n0 - 3;
+            while (!img0[at]) at++;
+            uint8_t b = (uint8_t)(img0[at] & (img0[at] - 1)); /* one bit cleared: NOR can do it in place */
+            esp_ota_handle_t h;
+            CHECK_EQ(esp_ota_begin(slot(0), OTA_SIZE_UNKNOWN, &h), ESP_OK);
+            CHECK_EQ(esp_ota_write(h, img0, n0), ESP_OK);
+            if (!after_end) CHECK_EQ(esp_partition_write(slot(0), at, &b, 1), ESP_OK);
+            esp_err_t end = esp_ota_end(h);
+            if (after_end) {
+                CHECK_EQ(end, ESP_OK);
+                CHECK_EQ(esp_partition_write(slot(0), at, &b, 1), ESP_OK);
+            }
+            if (end == ESP_OK) CHECK_EQ(esp_ota_set_boot_partition(slot(0)), ESP_ERR_OTA_VALIDATE_FAILED);
+            CHECK(esp_ota_get_boot_partition() == slot(1));
+        }
+    }
+    /* An erase of the image's last sector after esp_ota_end. */
+    CHECK_EQ(ota(slot(0), img0, n0, 4096, SUM_HASH), ESP_OK);
+    CHECK_EQ(esp_partition_erase_range(slot(0), 0, FK_SECTOR_SIZE), ESP_OK);
+    CHECK_EQ(esp_ota_set_boot_partition(slot(0)), ESP_ERR_OTA_VALIDATE_FAILED);
+    CHECK(esp_ota_get_boot_partition() == slot(1));
+    /* Unchanged, the same image is selected, and the bootloader boots it. */
+    CHECK_EQ(ota(slot(0), img0, n0, 4096, SUM_HASH), ESP_OK);
+    CHECK_EQ(esp_ota_set_boot_partition(slot(0)), ESP_OK);
+    fk_boot_result_t r;
+    CHECK_EQ(fk_boot_run(&emu->flash, t, NULL, NULL, &r), ESP_OK);
+    CHECK(r.booted == slot(0));
+}
+
+int main(void)
+{
+    fk_emu_t emu;
+    fk_ptable_t t;
+    CHECK_EQ(ota_test_device(&emu, &t, 2, false, false), 0);
+    fk_app_start_at(0);
+    len = ota_test_image(img, 0x20000, "2.0.0", 700);
+    test_end_reads_headers_only(&emu);
+    test_no_stream_reads_the_slot(&emu);
+    test_same_verdict_as_full();
+    test_write_behind_the_ota(&emu, &t);
+    CHECK_EQ(emu.st.nor_violations, 0);
+    fk_emu_close(&emu);
+    return fk_test_done("test_ota_verify_stream");
+}
