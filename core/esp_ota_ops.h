@@ -29,6 +29,13 @@ typedef uint32_t esp_ota_handle_t;
 #define FK_OTA_MAX_HANDLES 2
 #endif
 
+/* The piece in which esp_ota_write reads the image back for its streamed
+ * checks: a buffer on esp_ota_write's stack. Reads are whole pieces however
+ * the image arrives (an ESP8266 read costs mostly per call). */
+#ifndef FK_OTA_READBACK
+#define FK_OTA_READBACK 256u
+#endif
+
 /* Starts an update of `partition` (an OTA app slot other than the running
  * one). With rollback: refused (ESP_ERR_OTA_ROLLBACK_INVALID_STATE) while the
  * running app is PENDING_VERIFY; on success the inactive otadata entry is
