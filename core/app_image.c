@@ -92,8 +92,8 @@ static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t
 
 /* The one walk of the rules. With sums, the segment data and the padding are
  * not read: their checksum and hash come from a reader that saw them. */
-static esp_err_t verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
-                        const fk_image_sums_t *sums, fk_image_info_t *info)
+esp_err_t fk_image_verify_sums(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
+                               const fk_image_sums_t *sums, fk_image_info_t *info)
 {
     if (!info) return ESP_ERR_INVALID_ARG;
     memset(info, 0, sizeof *info);
@@ -248,14 +248,7 @@ static esp_err_t verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size, 
 esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
                           fk_image_info_t *info)
 {
-    return verify(flash, offset, part_size, checks, NULL, info);
-}
-
-esp_err_t fk_image_verify_sums(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
-                               const fk_image_sums_t *sums, fk_image_info_t *info)
-{
-    if (!sums) return ESP_ERR_INVALID_ARG;
-    return verify(flash, offset, part_size, checks, sums, info);
+    return fk_image_verify_sums(flash, offset, part_size, checks, NULL, info);
 }
 
 static esp_err_t mem_read(fk_flash_t *flash, uint32_t addr, void *dst, size_t len)

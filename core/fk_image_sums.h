@@ -24,7 +24,8 @@ typedef struct {
 } fk_image_sums_t;
 
 /* fk_image_verify, with the segment data's checksum and the hash taken from
- * sums instead of read. ESP_ERR_INVALID_STATE (info as far as the walk got)
+ * sums instead of read (sums NULL: read, as fk_image_verify, which is this
+ * with NULL). ESP_ERR_INVALID_STATE (info as far as the walk got)
  * when the sums do not belong to this image: the headers on flash end the
  * prefix elsewhere than sums->L, or the image is ESP32-form (the summing
  * reader knows the ESP8266 header only). The caller then verifies in full. */

@@ -56,15 +56,15 @@ fk_image_info_t *fk_ota_image_info(void)
 
 esp_err_t fk_ota_verify_part(const esp_partition_t *p, unsigned checks)
 {
-    if (p && p->flash) return fk_image_verify(p->flash, p->address, p->size, checks, &info);
+    if (p && p->flash) return fk_image_verify_sums(p->flash, p->address, p->size, checks, NULL, &info);
     memset(&info, 0, sizeof info); /* no reason left from an earlier image */
     return ESP_ERR_INVALID_ARG;
 }
 
 esp_err_t fk_ota_verify_part_sums(const esp_partition_t *p, unsigned checks, const fk_image_sums_t *sums)
 {
-    if (!sums || !p || !p->flash) return fk_ota_verify_part(p, checks);
-    esp_err_t err = fk_image_verify_sums(p->flash, p->address, p->size, checks, sums, &info);
+    esp_err_t err = ESP_ERR_INVALID_STATE;
+    if (sums && p && p->flash) err = fk_image_verify_sums(p->flash, p->address, p->size, checks, sums, &info);
     return err == ESP_ERR_INVALID_STATE ? fk_ota_verify_part(p, checks) : err;
 }
 
