@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include "boot_select.h"
 #include "esp_image_format.h"
 #include "fk_app_start.h"
 #include "flash_timing.h"
@@ -240,17 +241,18 @@ static int device_time(const uint8_t *img, const esp_partition_t *p, fk_emu_t *e
     double floor_ms = (double)(sectors * FK_ESP8266_ERASE_NS + (IMG_SIZE / chunk) * fk_esp8266_write_ns(chunk) +
                                (IMG_SIZE % chunk ? fk_esp8266_write_ns(IMG_SIZE % chunk) : 0)) / 1e6;
     double total = dev_ms(&s0, &s4);
-    printf("  %-12s %5u B writes: %8.1f ms on an ESP8266 (begin %.1f, write %.1f, end %.2f, set_boot %.1f);"
+    printf("  %-12s %5u B writes%s: %8.1f ms on an ESP8266 (begin %.1f, write %.1f, end %.2f, set_boot %.1f);"
            " floor %.1f ms (%u erases + writes), %.2f%% above;"
            " %llu erases, %llu writes, %llu reads (%.0f KiB read)\n",
-           size_arg == OTA_SIZE_UNKNOWN ? "size unknown" : "size known", chunk, total, dev_ms(&s0, &s1),
+           size_arg == OTA_SIZE_UNKNOWN ? "size unknown" : "size known", chunk,
+           fk_ota_config()->read_buf ? ", 4 KiB verify buffer" : "", total, dev_ms(&s0, &s1),
            dev_ms(&s1, &s2), dev_ms(&s2, &s3), dev_ms(&s3, &s4), floor_ms, sectors, 100.0 * (total / floor_ms - 1),
            (unsigned long long)(s4.erases - s0.erases), (unsigned long long)(s4.writes - s0.writes),
            (unsigned long long)(s4.reads - s0.reads), (double)(s4.bytes_read - s0.bytes_read) / 1024);
     return 0;
 }
 
-static int device_times(const uint8_t *img, const esp_partition_t *p, fk_emu_t *emu)
+static int device_times(const uint8_t *img, const esp_partition_t *p, fk_emu_t *emu, const fk_ptable_t *table)
 {
     printf("1 MB OTA (begin / write / end / set_boot), flash time on an ESP8266 (modelled):\n");
     int rc = 0;
@@ -260,16 +262,34 @@ static int device_times(const uint8_t *img, const esp_partition_t *p, fk_emu_t *
         rc |= device_time(img, p, emu, OTA_SIZE_UNKNOWN, chunks[i]);
         rc |= device_time(img, p, emu, IMG_SIZE, chunks[i]);
     }
-    /* The bootloader's check of the image just written (checksum + SHA-256). */
-    fk_emu_stats_t s0 = emu->st;
-    fk_image_info_t info;
-    esp_err_t err = fk_image_verify(&emu->flash, p->address, p->size, FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH, &info);
-    fk_emu_stats_t s1 = emu->st;
-    printf("  boot image check (checksum + SHA-256): %s, %.1f ms on an ESP8266, %llu reads of %.0f KiB"
-           " (floor: one pass over 1 MiB in 4 KiB reads, %.1f ms)\n",
-           err == ESP_OK ? "valid" : esp_err_to_name(err), dev_ms(&s0, &s1), (unsigned long long)(s1.reads - s0.reads),
-           (double)(s1.bytes_read - s0.bytes_read) / 1024, (double)(256 * fk_esp8266_read_ns(4096)) / 1e6);
-    return rc | (err != ESP_OK);
+    /* With a verification read buffer (fk_ota_config_t.read_buf): set_boot
+     * reads the slot in 4 KiB pieces. */
+    static uint8_t vbuf[4096];
+    fk_ota_set_read_buffer(vbuf, sizeof vbuf);
+    rc |= device_time(img, p, emu, OTA_SIZE_UNKNOWN, 1024);
+    /* The bootloader (fk_boot_go: otadata, then the check of the image just
+     * selected, checksum + SHA-256), with the verifier's 256 bytes on its
+     * stack and with a read buffer of 1 and 4 KiB. */
+    static const size_t bufs[] = {0, 1024, 4096};
+    esp_err_t err = ESP_OK;
+    for (unsigned i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        fk_ota_set_read_buffer(bufs[i] ? vbuf : NULL, bufs[i]);
+        static fk_boot_result_t r;
+        fk_emu_stats_t s0 = emu->st;
+        err = fk_boot_go(&emu->flash, table, NULL, NULL, NULL, &r);
+        fk_emu_stats_t s1 = emu->st;
+        if (err == ESP_OK && r.booted != p) err = ESP_FAIL;
+        char what[40];
+        snprintf(what, sizeof what, bufs[i] ? "a %zu-byte read buffer" : "256 bytes on the stack", bufs[i]);
+        printf("  bootloader, image in 1 MiB (checksum + SHA-256), %-22s: %s, %.1f ms on an ESP8266, %llu reads"
+               " of %.0f KiB (floor: one pass in 4 KiB reads, %.1f ms)\n",
+               what, err == ESP_OK ? "booted" : esp_err_to_name(err), dev_ms(&s0, &s1),
+               (unsigned long long)(s1.reads - s0.reads), (double)(s1.bytes_read - s0.bytes_read) / 1024,
+               (double)(256 * fk_esp8266_read_ns(4096)) / 1e6);
+        rc |= err != ESP_OK;
+    }
+    fk_ota_set_read_buffer(NULL, 0);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -301,7 +321,7 @@ int main(int argc, char **argv)
     fk_app_start_at(0x10000);
     const esp_partition_t *p = esp_ota_get_next_update_partition(NULL);
 
-    int rc = device_times(img, p, &emu);
+    int rc = device_times(img, p, &emu, &table);
     if (!device_only) {
         rc |= run("python3", dir, img, p, &emu);
         rc |= run("nginx", dir, img, p, &emu);

@@ -1,10 +1,11 @@
 /* App image verification with the ESP8266 SDK 3.x esp_image_load rules
  * (app-image.md §3) and esp_ota_end's link-address rule (ota.md §4).
- * Reads in chunks of at most CHUNK bytes so it fits a small device stack. */
+ * Reads in chunks of at most CHUNK bytes so it fits a small device stack,
+ * or in pieces of a buffer the caller gives (fk_image_verify_ex.h). */
 #include <string.h>
 #include "esp_image_format.h"
 #include "fk_hash.h"
-#include "fk_image_sums.h"
+#include "fk_image_verify_ex.h"
 
 #define CHUNK 256u
 
@@ -75,12 +76,11 @@ static esp_err_t read_failed(fk_image_info_t *info, uint32_t addr)
 
 /* Reads [addr, addr+len) in chunks, XORs the bytes into *csum and feeds the
  * hash when one is running. */
-static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
-                         fk_image_info_t *info)
+static esp_err_t consume_into(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
+                              fk_image_info_t *info, uint8_t *buf, size_t cap)
 {
-    uint8_t buf[CHUNK];
     while (len) {
-        uint32_t n = len < CHUNK ? len : CHUNK;
+        uint32_t n = len < cap ? len : (uint32_t)cap;
         if (fk_flash_read(flash, addr, buf, n) != ESP_OK) return read_failed(info, addr);
         if (csum) *csum = fk_image_checksum(*csum, buf, n);
         if (sha) fk_sha256_update(sha, buf, n);
@@ -90,11 +90,28 @@ static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t
     return ESP_OK;
 }
 
+/* Out of line, so that a caller-given buffer costs no stack for this one. */
+static __attribute__((noinline)) esp_err_t consume_stack(fk_flash_t *flash, uint32_t addr, uint32_t len,
+                                                         uint8_t *csum, fk_sha256_t *sha, fk_image_info_t *info)
+{
+    uint8_t buf[CHUNK];
+    return consume_into(flash, addr, len, csum, sha, info, buf, sizeof buf);
+}
+
+static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
+                         fk_image_info_t *info, const fk_image_read_t *how)
+{
+    if (how && how->buf && how->buf_len >= CHUNK)
+        return consume_into(flash, addr, len, csum, sha, info, how->buf, how->buf_len);
+    return consume_stack(flash, addr, len, csum, sha, info);
+}
+
 /* The one walk of the rules. With sums, the segment data and the padding are
  * not read: their checksum and hash come from a reader that saw them. */
-esp_err_t fk_image_verify_sums(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
-                               const fk_image_sums_t *sums, fk_image_info_t *info)
+esp_err_t fk_image_verify_ex(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
+                             const fk_image_read_t *how, fk_image_info_t *info)
 {
+    const fk_image_sums_t *sums = how ? how->sums : NULL;
     if (!info) return ESP_ERR_INVALID_ARG;
     memset(info, 0, sizeof *info);
     if (!flash) return ESP_ERR_INVALID_ARG;
@@ -181,7 +198,7 @@ esp_err_t fk_image_verify_sums(fk_flash_t *flash, uint32_t offset, uint32_t part
             put_s(&m, ") runs past the end of flash");
             return ESP_ERR_IMAGE_INVALID;
         }
-        esp_err_t err = sums ? ESP_OK : consume(flash, (uint32_t)at, s->data_len, &csum, shap, info);
+        esp_err_t err = sums ? ESP_OK : consume(flash, (uint32_t)at, s->data_len, &csum, shap, info, how);
         if (err != ESP_OK) return err;
         pos += sizeof sh + s->data_len;
     }
@@ -200,7 +217,7 @@ esp_err_t fk_image_verify_sums(fk_flash_t *flash, uint32_t offset, uint32_t part
         /* The padding is hashed but its value is not checked. */
         if ((uint64_t)offset + L > flash->size) return read_failed(info, offset + info->data_end);
         uint32_t pad = L - 1 - info->data_end;
-        esp_err_t err = sums ? ESP_OK : consume(flash, offset + info->data_end, pad, NULL, shap, info);
+        esp_err_t err = sums ? ESP_OK : consume(flash, offset + info->data_end, pad, NULL, shap, info, how);
         if (err != ESP_OK) return err;
         if (fk_flash_read(flash, offset + L - 1, &info->checksum_stored, 1) != ESP_OK)
             return read_failed(info, offset + L - 1);
@@ -248,7 +265,7 @@ esp_err_t fk_image_verify_sums(fk_flash_t *flash, uint32_t offset, uint32_t part
 esp_err_t fk_image_verify(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
                           fk_image_info_t *info)
 {
-    return fk_image_verify_sums(flash, offset, part_size, checks, NULL, info);
+    return fk_image_verify_ex(flash, offset, part_size, checks, NULL, info);
 }
 
 static esp_err_t mem_read(fk_flash_t *flash, uint32_t addr, void *dst, size_t len)

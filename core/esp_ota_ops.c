@@ -4,7 +4,7 @@
 #include <string.h>
 #include "esp_image_format.h"
 #include "fk_hash.h"
-#include "fk_image_sums.h"
+#include "fk_image_verify_ex.h"
 #include "otadata.h"
 
 /* The SHA-256 and the checksum of an incoming image are computed while it
@@ -13,7 +13,7 @@
  * not read the image a second time. Only the segment lengths are decoded
  * here (fk_image_fmt, to know which bytes are segment data and where the
  * hashed prefix [0, L) ends); esp_ota_end walks the headers on flash with
- * the verifier's own rules (fk_image_sums.h), and verifies the slot in full
+ * the verifier's own rules (fk_image_verify_ex.h), and verifies the slot in full
  * whenever this stream could not follow the image. What the sums vouch for
  * is the slot as read back just after each write; esp_ota_set_boot_partition
  * and the bootloader read it again in full. */

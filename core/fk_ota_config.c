@@ -2,7 +2,7 @@
 
 #include <string.h>
 #include "esp_image_format.h"
-#include "fk_image_sums.h"
+#include "fk_image_verify_ex.h"
 
 #define DEFAULT_CHECKS (FK_IMAGE_CHECK_SUM | FK_IMAGE_CHECK_HASH)
 
@@ -38,6 +38,12 @@ unsigned fk_ota_image_checks(void)
     return cfg.image_checks;
 }
 
+void fk_ota_set_read_buffer(uint8_t *buf, size_t len)
+{
+    cfg.read_buf = buf;
+    cfg.read_buf_len = buf ? len : 0;
+}
+
 void fk_ota_set_copy_app(bool on)
 {
     cfg.copy_app = on;
@@ -56,7 +62,10 @@ fk_image_info_t *fk_ota_image_info(void)
 
 esp_err_t fk_ota_verify_part(const esp_partition_t *p, unsigned checks)
 {
-    if (p && p->flash) return fk_image_verify_sums(p->flash, p->address, p->size, checks, NULL, &info);
+    if (p && p->flash) {
+        const fk_image_read_t how = {.buf = cfg.read_buf, .buf_len = cfg.read_buf_len};
+        return fk_image_verify_ex(p->flash, p->address, p->size, checks, &how, &info);
+    }
     memset(&info, 0, sizeof info); /* no reason left from an earlier image */
     return ESP_ERR_INVALID_ARG;
 }
@@ -64,7 +73,8 @@ esp_err_t fk_ota_verify_part(const esp_partition_t *p, unsigned checks)
 esp_err_t fk_ota_verify_part_sums(const esp_partition_t *p, unsigned checks, const fk_image_sums_t *sums)
 {
     esp_err_t err = ESP_ERR_INVALID_STATE;
-    if (sums && p && p->flash) err = fk_image_verify_sums(p->flash, p->address, p->size, checks, sums, &info);
+    const fk_image_read_t how = {.sums = sums};
+    if (sums && p && p->flash) err = fk_image_verify_ex(p->flash, p->address, p->size, checks, &how, &info);
     return err == ESP_ERR_INVALID_STATE ? fk_ota_verify_part(p, checks) : err;
 }
 

@@ -1,4 +1,4 @@
-/* esp_ota_end's verification from the streamed read-back (fk_image_sums.h):
+/* esp_ota_end's verification from the streamed read-back (fk_image_verify_ex.h):
  * it reads only the headers, the checksum byte and the stored SHA-256, gives
  * the verdict and the reason a full verification of the slot gives, falls
  * back to reading the slot when the stream did not run, and what was
@@ -186,6 +186,41 @@ static void test_write_behind_the_ota(fk_emu_t *emu, fk_ptable_t *t)
     CHECK(r.booted == slot(0));
 }
 
+/* A verification read buffer (fk_ota_set_read_buffer): set_boot and the
+ * bootloader read the slot in its pieces, with the same verdicts; a buffer
+ * under 256 bytes is not used. */
+static void test_read_buffer(fk_emu_t *emu, fk_ptable_t *t)
+{
+    static uint8_t big[0x3000], vbuf[1024], tiny[100];
+    size_t n = ota_test_image(big, 0x20000, "4.0.0", 0x2800);
+    size_t L = n - 32;
+    CHECK_EQ(ota(slot(1), big, n, 1000, SUM_HASH), ESP_OK);
+    const size_t lens[] = {0, sizeof tiny, sizeof vbuf};
+    uint8_t *bufs[] = {NULL, tiny, vbuf};
+    for (int i = 0; i < 3; i++) {
+        fk_ota_set_read_buffer(bufs[i], lens[i]);
+        size_t piece = lens[i] >= 256 ? lens[i] : 256;
+        fk_emu_reset_stats(emu);
+        CHECK_EQ(esp_ota_set_boot_partition(slot(1)), ESP_OK);
+        /* Reads of the data: the pieces of each of the 3 segments and the padding. */
+        uint64_t data_reads = emu->st.reads;
+        CHECK(data_reads >= (L + piece - 1) / piece && data_reads <= (L + piece - 1) / piece + 12);
+        if (i == 2) CHECK(data_reads < L / 256);
+        fk_boot_result_t r;
+        CHECK_EQ(fk_boot_go(&emu->flash, t, NULL, NULL, NULL, &r), ESP_OK);
+        CHECK(r.booted == slot(1));
+    }
+    /* A bit cleared in the data through the partition API: refused, in pieces too. */
+    uint8_t b = (uint8_t)(big[0x1801] & (big[0x1801] - 1));
+    if (big[0x1801]) {
+        CHECK_EQ(esp_partition_write(slot(1), 0x1801, &b, 1), ESP_OK);
+        CHECK_EQ(esp_ota_set_boot_partition(slot(1)), ESP_ERR_OTA_VALIDATE_FAILED);
+        CHECK(strstr(fk_ota_last_error(), "checksum mismatch") != NULL);
+    }
+    fk_ota_set_read_buffer(NULL, 0);
+    CHECK(fk_ota_config()->read_buf == NULL);
+}
+
 int main(void)
 {
     fk_emu_t emu;
@@ -197,6 +232,7 @@ int main(void)
     test_no_stream_reads_the_slot(&emu);
     test_same_verdict_as_full();
     test_write_behind_the_ota(&emu, &t);
+    test_read_buffer(&emu, &t);
     CHECK_EQ(emu.st.nor_violations, 0);
     fk_emu_close(&emu);
     return fk_test_done("test_ota_verify_stream");
