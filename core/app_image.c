@@ -74,36 +74,28 @@ static esp_err_t read_failed(fk_image_info_t *info, uint32_t addr)
     return ESP_ERR_IMAGE_INVALID;
 }
 
-/* Reads [addr, addr+len) in chunks, XORs the bytes into *csum and feeds the
- * hash when one is running. */
-static esp_err_t consume_into(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
-                              fk_image_info_t *info, uint8_t *buf, size_t cap)
+/* Reads [*addr, *addr+len) in chunks, XORs the bytes into *csum and feeds
+ * the hash when one is running. On a failed read *addr is where it failed.
+ * (Six arguments: a seventh would go on the lx106's stack, in the deepest
+ * frame of every image check.) */
+static bool consume(fk_flash_t *flash, uint32_t *addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
+                    const fk_image_read_t *how)
 {
+    uint8_t own[CHUNK], *buf = own;
+    size_t cap = sizeof own;
+    if (how && how->buf && how->buf_len >= CHUNK) {
+        buf = how->buf;
+        cap = how->buf_len;
+    }
     while (len) {
         uint32_t n = len < cap ? len : (uint32_t)cap;
-        if (fk_flash_read(flash, addr, buf, n) != ESP_OK) return read_failed(info, addr);
+        if (fk_flash_read(flash, *addr, buf, n) != ESP_OK) return false;
         if (csum) *csum = fk_image_checksum(*csum, buf, n);
         if (sha) fk_sha256_update(sha, buf, n);
-        addr += n;
+        *addr += n;
         len -= n;
     }
-    return ESP_OK;
-}
-
-/* Out of line, so that a caller-given buffer costs no stack for this one. */
-static __attribute__((noinline)) esp_err_t consume_stack(fk_flash_t *flash, uint32_t addr, uint32_t len,
-                                                         uint8_t *csum, fk_sha256_t *sha, fk_image_info_t *info)
-{
-    uint8_t buf[CHUNK];
-    return consume_into(flash, addr, len, csum, sha, info, buf, sizeof buf);
-}
-
-static esp_err_t consume(fk_flash_t *flash, uint32_t addr, uint32_t len, uint8_t *csum, fk_sha256_t *sha,
-                         fk_image_info_t *info, const fk_image_read_t *how)
-{
-    if (how && how->buf && how->buf_len >= CHUNK)
-        return consume_into(flash, addr, len, csum, sha, info, how->buf, how->buf_len);
-    return consume_stack(flash, addr, len, csum, sha, info);
+    return true;
 }
 
 /* The one walk of the rules. With sums, the segment data and the padding are
@@ -198,8 +190,8 @@ esp_err_t fk_image_verify_ex(fk_flash_t *flash, uint32_t offset, uint32_t part_s
             put_s(&m, ") runs past the end of flash");
             return ESP_ERR_IMAGE_INVALID;
         }
-        esp_err_t err = sums ? ESP_OK : consume(flash, (uint32_t)at, s->data_len, &csum, shap, info, how);
-        if (err != ESP_OK) return err;
+        uint32_t a = (uint32_t)at;
+        if (!sums && !consume(flash, &a, s->data_len, &csum, shap, how)) return read_failed(info, a);
         pos += sizeof sh + s->data_len;
     }
     if (offset + pos > UINT32_MAX) return invalid(info, "image end wraps around the address space");
@@ -217,8 +209,8 @@ esp_err_t fk_image_verify_ex(fk_flash_t *flash, uint32_t offset, uint32_t part_s
         /* The padding is hashed but its value is not checked. */
         if ((uint64_t)offset + L > flash->size) return read_failed(info, offset + info->data_end);
         uint32_t pad = L - 1 - info->data_end;
-        esp_err_t err = sums ? ESP_OK : consume(flash, offset + info->data_end, pad, NULL, shap, info, how);
-        if (err != ESP_OK) return err;
+        uint32_t a = offset + info->data_end;
+        if (!sums && !consume(flash, &a, pad, NULL, shap, how)) return read_failed(info, a);
         if (fk_flash_read(flash, offset + L - 1, &info->checksum_stored, 1) != ESP_OK)
             return read_failed(info, offset + L - 1);
         if (shap) fk_sha256_update(shap, &info->checksum_stored, 1);

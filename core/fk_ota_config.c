@@ -9,6 +9,9 @@
 static fk_ota_config_t cfg = {.image_checks = DEFAULT_CHECKS};
 /* One image at a time: too large for an ESP8266 stack. */
 static fk_image_info_t info;
+/* How verifications read (the buffer of cfg; the sums of the one that has
+ * them): static, as info, to keep it off the callers' stacks. */
+static fk_image_read_t how;
 
 const fk_ota_config_t *fk_ota_config(void)
 {
@@ -18,6 +21,7 @@ const fk_ota_config_t *fk_ota_config(void)
 void fk_ota_configure(const fk_ota_config_t *c)
 {
     cfg = *c;
+    how = (fk_image_read_t){.buf = cfg.read_buf, .buf_len = cfg.read_buf_len};
     cfg.rollback = FK_OTA_ROLLBACK && cfg.rollback;
     cfg.anti_rollback = cfg.rollback && cfg.anti_rollback;
 }
@@ -26,6 +30,7 @@ void fk_ota_config_reset(void)
 {
     memset(&cfg, 0, sizeof cfg);
     cfg.image_checks = DEFAULT_CHECKS;
+    how = (fk_image_read_t){0};
 }
 
 void fk_ota_set_image_checks(unsigned checks)
@@ -42,6 +47,7 @@ void fk_ota_set_read_buffer(uint8_t *buf, size_t len)
 {
     cfg.read_buf = buf;
     cfg.read_buf_len = buf ? len : 0;
+    how = (fk_image_read_t){.buf = cfg.read_buf, .buf_len = cfg.read_buf_len};
 }
 
 void fk_ota_set_copy_app(bool on)
@@ -62,10 +68,7 @@ fk_image_info_t *fk_ota_image_info(void)
 
 esp_err_t fk_ota_verify_part(const esp_partition_t *p, unsigned checks)
 {
-    if (p && p->flash) {
-        const fk_image_read_t how = {.buf = cfg.read_buf, .buf_len = cfg.read_buf_len};
-        return fk_image_verify_ex(p->flash, p->address, p->size, checks, &how, &info);
-    }
+    if (p && p->flash) return fk_image_verify_ex(p->flash, p->address, p->size, checks, &how, &info);
     memset(&info, 0, sizeof info); /* no reason left from an earlier image */
     return ESP_ERR_INVALID_ARG;
 }
@@ -73,8 +76,11 @@ esp_err_t fk_ota_verify_part(const esp_partition_t *p, unsigned checks)
 esp_err_t fk_ota_verify_part_sums(const esp_partition_t *p, unsigned checks, const fk_image_sums_t *sums)
 {
     esp_err_t err = ESP_ERR_INVALID_STATE;
-    const fk_image_read_t how = {.sums = sums};
-    if (sums && p && p->flash) err = fk_image_verify_ex(p->flash, p->address, p->size, checks, &how, &info);
+    if (sums && p && p->flash) {
+        how.sums = sums;
+        err = fk_image_verify_ex(p->flash, p->address, p->size, checks, &how, &info);
+        how.sums = NULL;
+    }
     return err == ESP_ERR_INVALID_STATE ? fk_ota_verify_part(p, checks) : err;
 }
 
