@@ -196,7 +196,14 @@ void fk_emu_set_cut(fk_emu_t *emu, uint64_t n, fk_cut_mode_t mode, uint32_t seed
 {
     emu->cut_at = n ? emu->st.ops + n : 0;
     emu->cut_mode = mode;
-    emu->rng = seed;
+    /* Sweeps pass small consecutive seeds (0, 1, 2 ...): used as the
+     * xorshift state directly they gave correlated first draws (a torn byte
+     * kept some bit pairs equal for every seed below 64). A finaliser
+     * spreads each seed over all 32 bits first. */
+    uint32_t x = seed + 0x9E3779B9u;
+    x = (x ^ (x >> 16)) * 0x85EBCA6Bu;
+    x = (x ^ (x >> 13)) * 0xC2B2AE35u;
+    emu->rng = x ^ (x >> 16);
     emu->powered_off = false;
 }
 
