@@ -50,8 +50,7 @@ esp_err_t fk_nvs_activate_free_page(fk_nvs_part_t *p)
     pg->version = p->version;
     p->used[p->nused++] = page;
     p->cur = page;
-    memset(p->hfilter, 0, sizeof p->hfilter); /* the page holds nothing yet */
-    p->hfilter_page = page;
+    p->hsig_page = page; /* the page holds nothing yet */
     return ESP_OK;
 }
 
@@ -65,7 +64,7 @@ esp_err_t fk_nvs_retire_page(fk_nvs_part_t *p, uint16_t page)
     if (err == ESP_OK) err = fk_flash_erase_range(p->flash, fk_nvs_page_addr(p, page), NVS_PAGE_SIZE);
     if (err != ESP_OK) return err;
     fk_nvs_used_list_remove(p, page);
-    fk_nvs_hfilter_forget(p, page);
+    fk_nvs_hsig_forget(p, page);
     fk_nvs_page_reset_ram(&p->pg[page], PS_FREE);
     fk_nvs_free_list_add(p, page);
     return ESP_OK;
@@ -88,24 +87,28 @@ esp_err_t fk_nvs_copy_live_items(fk_nvs_part_t *p, uint16_t dst, uint16_t src)
     return ESP_OK;
 }
 
-/* The page with the most reclaimable entries (spec 9.5). Every
- * FK_NVS_WEAR_PERIOD-th page activation takes the oldest page instead, if it
- * can give `need` entries: otherwise a page of settings written once is never
+/* The page with the most reclaimable entries (spec 9.5); or the oldest page,
+ * if it has gone FK_NVS_WEAR_ROUNDS rounds of activations unerased and can
+ * give `need` entries: otherwise a page of settings written once is never
  * erased and the others wear out faster. */
 static int gc_victim(const fk_nvs_part_t *p, unsigned need, unsigned *reclaim)
 {
-    (void)need;
     int best = -1;
     *reclaim = 0;
     for (unsigned i = 0; i < p->nused; i++) {
         const fk_nvs_page_t *pg = &p->pg[p->used[i]];
         if (pg->state != PS_FULL && pg->state != PS_ACTIVE) continue;
         unsigned r = NVS_ENTRY_COUNT - pg->used;
-#if FK_NVS_WEAR_PERIOD
-        if (p->next_seq % FK_NVS_WEAR_PERIOD == 0 && need && r >= need) {
+#if FK_NVS_WEAR_ROUNDS
+        /* The used list is in sequence order: only its first page can be
+         * the oldest. Sequence numbers wrap; the difference does not. */
+        if (best < 0 && need && r >= need &&
+            p->next_seq - pg->seq >= (uint32_t)FK_NVS_WEAR_ROUNDS * p->npages) {
             *reclaim = r;
             return p->used[i];
         }
+#else
+        (void)need;
 #endif
         if (r > *reclaim) {
             *reclaim = r;
@@ -128,6 +131,14 @@ esp_err_t fk_nvs_request_new_page(fk_nvs_part_t *p, unsigned need)
     esp_err_t err = fk_nvs_activate_free_page(p);
     if (err != ESP_OK) return err;
     uint16_t v = (uint16_t)victim;
+    /* A page with nothing live has nothing to copy: retired straight away
+     * (a cut after its state word is zeroed leaves a CORRUPT page, which is
+     * erased before reuse), without the FULL and FREEING marks. */
+    if (p->pg[v].used == 0) {
+        err = fk_nvs_retire_page(p, v);
+        p->gc_count++;
+        return err;
+    }
     /* One bit per state write: ACTIVE -> FREEING in one go could tear into
      * an invalid state, and the page would be taken for CORRUPT, live items
      * and all. */

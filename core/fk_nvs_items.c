@@ -39,7 +39,7 @@ static esp_err_t find_from(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const cha
             if (err != ESP_OK) return err;
             if (e.crc != fk_nvs_entry_crc(&e)) {
                 /* Flash changed under us: drop the item, as ESP-IDF does. */
-                err = fk_nvs_page_erase_item(p, page, i, 1);
+                err = fk_nvs_page_erase_item(p, page, i, NULL);
                 if (err != ESP_OK) return err;
                 continue;
             }
@@ -62,7 +62,7 @@ esp_err_t fk_nvs_find(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *ke
 
 esp_err_t fk_nvs_erase_loc(fk_nvs_part_t *p, const fk_nvs_loc_t *loc)
 {
-    return fk_nvs_page_erase_item(p, loc->page, loc->idx, fk_nvs_item_span(&loc->e));
+    return fk_nvs_page_erase_item(p, loc->page, loc->idx, &loc->e);
 }
 
 /* ---- writing ---- */
@@ -410,7 +410,7 @@ esp_err_t fk_nvs_erase_ns(fk_nvs_part_t *p, uint8_t ns)
                 esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
                 if (err != ESP_OK) return err;
                 if (e.ns != ns || (e.type == NVS_ITEM_BLOB_DATA) != (pass == 1)) continue;
-                err = fk_nvs_page_erase_item(p, page, i, fk_nvs_item_span(&e));
+                err = fk_nvs_page_erase_item(p, page, i, &e);
                 if (err != ESP_OK) return err;
             }
         }

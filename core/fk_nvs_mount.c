@@ -62,7 +62,7 @@ static esp_err_t drop_interrupted_update(fk_nvs_part_t *p)
             err = fk_nvs_read_entry(p, page, i, &o);
             if (err != ESP_OK) return err;
             if (o.chunk == e.chunk && fk_nvs_entry_key_eq(&o, e.ns, e.key))
-                return fk_nvs_page_erase_item(p, page, i, fk_nvs_item_span(&o));
+                return fk_nvs_page_erase_item(p, page, i, &o);
         }
     }
     return ESP_OK;
@@ -81,7 +81,7 @@ static esp_err_t finish_gc(fk_nvs_part_t *p)
         esp_err_t err = fk_flash_erase_range(p->flash, fk_nvs_page_addr(p, newest), NVS_PAGE_SIZE);
         if (err != ESP_OK) return err;
         fk_nvs_used_list_remove(p, newest);
-        fk_nvs_hfilter_forget(p, newest);
+        fk_nvs_hsig_forget(p, newest);
         fk_nvs_page_reset_ram(&p->pg[newest], PS_FREE);
         fk_nvs_free_list_add(p, newest);
         p->next_seq = p->pg[p->used[p->nused - 1]].seq + 1;
@@ -116,7 +116,7 @@ static esp_err_t drop_orphan_chunks(fk_nvs_part_t *p)
             if (err != ESP_OK && err != ESP_ERR_NVS_NOT_FOUND) return err;
             bool owned = err == ESP_OK && fk_nvs_blob_idx_owns(&ix.e, e);
             if (!owned) {
-                err = fk_nvs_page_erase_item(p, page, it.idx, fk_nvs_item_span(e));
+                err = fk_nvs_page_erase_item(p, page, it.idx, e);
                 if (err != ESP_OK) return err;
             }
         }
@@ -129,7 +129,7 @@ esp_err_t fk_nvs_mount(fk_nvs_part_t *p, uint8_t want_version)
 {
     p->nused = p->nfree = 0;
     p->cur = FK_NVS_NO_PAGE;
-    p->hfilter_page = FK_NVS_NO_PAGE;
+    p->hsig_page = FK_NVS_NO_PAGE;
     p->gc_count = 0;
     esp_err_t err = classify_pages(p);
     if (err != ESP_OK) return err;

@@ -62,10 +62,8 @@ static void count_transition(fk_nvs_page_t *pg, unsigned from, unsigned to)
 
 /* Bitmap words w0..w1 from the RAM mirror, in one write: a write costs the
  * device about as much for 4 bytes as for 16 (flash_timing.h). A torn write
- * leaves a prefix of them, so callers never mark an item's header together
- * with its data entries (outside a collection, whose source page still holds
- * the items): a data-only range cut short leaves an incomplete item, which
- * load erases whatever part of it was marked. */
+ * leaves any mix of old and new states; load sorts each mix out (see
+ * fk_nvs_page_write_item). */
 static esp_err_t write_bitmap_words(fk_nvs_part_t *p, uint16_t page, unsigned w0, unsigned w1)
 {
     return fk_flash_write(p->flash, fk_nvs_page_addr(p, page) + NVS_BITMAP_OFFSET + 4 * w0,
@@ -100,19 +98,28 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
     return write_bitmap_words(p, page, from / 16, (from + n - 1) / 16);
 }
 
-/* Can a short item's header and data entries be erased in one write? A torn
+/* Can an item's header and data entries be erased in one write? A torn
  * write may erase the header and leave data entries WRITTEN; load then takes
  * each for an item of its own. That is harmless only if none passes for one
- * (its entry CRC fails, so load erases it): a blob may hold NVS entries on
- * purpose. One read of the data costs the device less than a second bitmap
- * write, up to two data entries. Out of line, so that its buffer is not on
- * the stack under the bitmap write (ESP8266 stacks are small). */
-static __attribute__((noinline)) bool erase_in_one_write(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
+ * (load erases it): a blob may hold NVS entries on purpose. A string's data
+ * is text up to one NUL and 0xFF padding after it, and a valid item needs a
+ * NUL in its key field (bytes 8..23): only the entry holding the NUL could
+ * pass, and only if the NUL falls there. Otherwise one read of the data
+ * (up to two entries) costs the device less than a second bitmap write.
+ * Out of line, so that its buffer is not on the stack under the bitmap
+ * write (ESP8266 stacks are small). */
+static __attribute__((noinline)) bool erase_in_one_write(fk_nvs_part_t *p, uint16_t page, unsigned idx,
+                                                         unsigned span, const fk_nvs_entry_t *hdr)
 {
     fk_nvs_entry_t d[2];
-    if (span < 2 || span > 3 || p->read_only) return false;
+    if (span < 2 || p->read_only) return false;
     for (unsigned i = idx + 1; i < idx + span; i++)
         if (fk_nvs_bitmap_get(p->pg[page].bitmap, i) != NVS_ENTRY_WRITTEN) return false;
+    if (hdr->type == NVS_ITEM_SZ) {
+        unsigned nul = (fk_nvs_varlen_size(hdr) + NVS_ENTRY_SIZE - 1u) % NVS_ENTRY_SIZE;
+        if (nul < 8 || nul > 23) return true;
+    }
+    if (span > 3) return false;
     if (fk_flash_read(p->flash, entry_addr(p, page, idx + 1), d, (span - 1) * sizeof d[0]) != ESP_OK)
         return false;
     for (unsigned k = 0; k + 1 < span; k++)
@@ -120,12 +127,13 @@ static __attribute__((noinline)) bool erase_in_one_write(fk_nvs_part_t *p, uint1
     return true;
 }
 
-esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
+esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, const fk_nvs_entry_t *hdr)
 {
     fk_nvs_page_t *pg = &p->pg[page];
+    unsigned span = hdr ? fk_nvs_item_span(hdr) : 1;
     if (idx + span > NVS_ENTRY_COUNT) span = NVS_ENTRY_COUNT - idx;
     pg->tag[idx] = FK_NVS_TAG_NONE;
-    if (erase_in_one_write(p, page, idx, span)) return fk_nvs_bitmap_mark(p, page, idx, span, NVS_ENTRY_ERASED);
+    if (erase_in_one_write(p, page, idx, span, hdr)) return fk_nvs_bitmap_mark(p, page, idx, span, NVS_ENTRY_ERASED);
     /* Data entries before the header: a header still WRITTEN over a partly
      * erased span is dropped at load, and no data entry that could pass for
      * an item is ever left WRITTEN without its header. */
@@ -154,43 +162,49 @@ esp_err_t fk_nvs_page_mark_full(fk_nvs_part_t *p, uint16_t page)
     return fk_nvs_page_set_state(p, page, NVS_PAGE_FULL);
 }
 
-/* The v1 runtime's hash has no tag of its own: a bit per low 9 bits of it,
- * for the items put on one page (v1 partitions only). */
-static void hfilter_add(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *e)
+/* One byte of a hash per item of the current page, beside its tag: on v1
+ * partitions the v1 runtime's hash (which has no tag of its own), on v2
+ * ones the v2 hash's bits above the tag's. Most writes then know without
+ * reading flash that nothing there shares their hash. */
+static uint8_t hsig_of(const fk_nvs_part_t *p, const fk_nvs_entry_t *e)
 {
-    if (p->hfilter_page != page) return;
-    uint32_t a = fk_nvs_hash24_v1(e) & 511u;
-    p->hfilter[a / 8] |= (uint8_t)(1u << (a % 8));
+    return (uint8_t)(p->version == NVS_VERSION_V1 ? fk_nvs_hash24_v1(e) : fk_nvs_hash24_v2(e) >> 8);
+}
+
+static void hsig_add(fk_nvs_part_t *p, uint16_t page, unsigned idx, const fk_nvs_entry_t *e)
+{
+    if (p->hsig_page == page) p->hsig[idx] = hsig_of(p, e);
 }
 
 esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr,
                                const fk_nvs_loc_t *known, bool *clash)
 {
     fk_nvs_page_t *pg = &p->pg[page];
-    bool v1 = p->version == NVS_VERSION_V1 && hdr->chunk == NVS_CHUNK_ANY;
-    bool rebuild = v1 && p->hfilter_page != page;
-    uint32_t h1 = fk_nvs_hash24_v1(hdr) & 511u;
-    /* v2 hash: equal hashes share a tag, so only those entries are read. The
-     * v1 hash: every live item, when the filter cannot rule it out. */
-    bool scan_all = rebuild || (v1 && (p->hfilter[h1 / 8] >> (h1 % 8) & 1));
-    uint8_t tag = fk_nvs_tag(hdr->ns, hdr->key, hdr->chunk);
+    bool part_v1 = p->version == NVS_VERSION_V1, v1 = part_v1 && hdr->chunk == NVS_CHUNK_ANY;
+    bool have = p->hsig_page == page;
+    /* The v1 hash is not in the tags: after a mount, read every live item of
+     * the page once to learn theirs. */
+    bool rebuild = v1 && !have;
+    uint8_t tag = fk_nvs_tag(hdr->ns, hdr->key, hdr->chunk), sig = hsig_of(p, hdr);
     *clash = false;
-    if (rebuild) {
-        memset(p->hfilter, 0, sizeof p->hfilter);
-        p->hfilter_page = page;
-    }
+    if (rebuild) p->hsig_page = page;
     unsigned end = fk_nvs_items_end(pg);
     for (unsigned i = 0; i < end; i++) {
-        if (pg->tag[i] == FK_NVS_TAG_NONE || (!scan_all && pg->tag[i] != tag)) continue;
+        if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
+        /* Equal v2 hashes share a tag (and on v2 partitions a signature
+         * byte); equal v1 hashes share a signature byte. */
+        bool maybe = rebuild || (part_v1 ? pg->tag[i] == tag || (v1 && p->hsig[i] == sig)
+                                         : pg->tag[i] == tag && (!have || p->hsig[i] == sig));
+        if (!maybe) continue;
         fk_nvs_entry_t o;
         /* The key's old copy often sits on this page: its entry is in hand. */
         esp_err_t err = known && known->page == page && known->idx == i ? (o = known->e, ESP_OK)
                                                                          : fk_nvs_read_entry(p, page, i, &o);
         if (err != ESP_OK) {
-            p->hfilter_page = FK_NVS_NO_PAGE;
+            if (rebuild) p->hsig_page = FK_NVS_NO_PAGE;
             return err;
         }
-        hfilter_add(p, page, &o);
+        if (rebuild) p->hsig[i] = hsig_of(p, &o);
         if (fk_nvs_hash_collide(&o, hdr, v1)) {
             *clash = true;
             if (!rebuild) return ESP_OK;
@@ -240,18 +254,18 @@ esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const fk_nvs_e
     if (err != ESP_OK) return err;
     unsigned idx = pg->next_free;
     pg->next_free = (uint8_t)(idx + k);
-    /* Header and data first, then the header's bitmap bits, then the data
-     * entries' bits. Two updates, because a torn write can clear any subset
-     * of one byte's bits: data entries must never be WRITTEN while their
-     * header is not. A cut before the first leaves dirty EMPTY entries,
-     * which load marks ERASED; a cut before the second leaves a header over
-     * an incomplete span, which load erases. */
+    /* Header and data first, then all their bitmap bits in one write. A cut
+     * before the bitmap write leaves dirty EMPTY entries, which load marks
+     * ERASED. A torn bitmap write can leave any mix of WRITTEN and EMPTY:
+     * a WRITTEN header over a data entry still EMPTY is an incomplete item,
+     * and a header still EMPTY (dirty, with a valid CRC) takes its whole span
+     * with it when load erases it (fk_nvs_walk_next), so a data entry marked
+     * WRITTEN never outlives its header as an item of its own. */
     err = write_entries(p, entry_addr(p, page, idx), hdr, data, size, k - 1);
-    if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx, 1, NVS_ENTRY_WRITTEN);
-    if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx + 1, k - 1, NVS_ENTRY_WRITTEN);
+    if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx, k, NVS_ENTRY_WRITTEN);
     if (err != ESP_OK) return err;
     pg->tag[idx] = fk_nvs_tag(hdr->ns, hdr->key, hdr->chunk);
-    hfilter_add(p, page, hdr);
+    hsig_add(p, page, idx, hdr);
     return ESP_OK;
 }
 
@@ -271,7 +285,7 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
         if (err == ESP_OK && done == 0) {
             fk_nvs_entry_t e;
             memcpy(&e, buf, sizeof e);
-            hfilter_add(p, dst, &e);
+            hsig_add(p, dst, to, &e);
         }
         if (err == ESP_OK)
             err = fk_flash_write(p->flash, entry_addr(p, dst, to + done), buf, n * NVS_ENTRY_SIZE);
@@ -295,7 +309,7 @@ static esp_err_t drop_older_duplicate(fk_nvs_part_t *p, uint16_t page, unsigned 
         esp_err_t err = fk_nvs_read_entry(p, page, j, &o);
         if (err != ESP_OK) return err;
         if (o.chunk == e->chunk && fk_nvs_entry_key_eq(&o, e->ns, e->key))
-            return fk_nvs_page_erase_item(p, page, j, fk_nvs_item_span(&o));
+            return fk_nvs_page_erase_item(p, page, j, &o);
     }
     return ESP_OK;
 }
@@ -307,8 +321,9 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
                                   pg->bitmap, sizeof pg->bitmap);
     if (err != ESP_OK) return err;
     memset(pg->tag, FK_NVS_TAG_NONE, sizeof pg->tag);
-    memset(p->hfilter, 0, sizeof p->hfilter);
-    p->hfilter_page = FK_NVS_NO_PAGE;
+    /* During the load the signature bytes are a 512-bit filter (below). */
+    memset(p->hsig, 0, sizeof p->hsig);
+    p->hsig_page = FK_NVS_NO_PAGE;
     pg->used = pg->erased = pg->chunks = 0;
     for (unsigned i = 0; i < NVS_ENTRY_COUNT; i++) {
         unsigned st = fk_nvs_bitmap_get(pg->bitmap, i);
@@ -329,11 +344,12 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
         switch (it.verdict) {
         case FK_NVS_ENT_HALF_WRITTEN:
         case FK_NVS_ENT_BAD_CRC:
+        case FK_NVS_ENT_BAD_KEY:
         case FK_NVS_ENT_BAD_SPAN:
             err = fk_nvs_bitmap_mark(p, page, it.idx, it.span, NVS_ENTRY_ERASED);
             break;
         case FK_NVS_ENT_INCOMPLETE:
-            err = fk_nvs_page_erase_item(p, page, it.idx, it.span);
+            err = fk_nvs_page_erase_item(p, page, it.idx, &it.e);
             break;
         case FK_NVS_ENT_ITEM: {
             const fk_nvs_entry_t *e = &it.e;
@@ -341,11 +357,12 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
             uint8_t tag = (uint8_t)(h % 255u);
             /* With the tag alone one item in 255 of the page would be read
              * again for nothing at every mount: 9 more bits of the hash of
-             * the items seen so far, in the v1 filter's bytes (unused until
-             * the mount is done), skip most of those reads. */
+             * the items seen so far, in a 512-bit filter over the signature
+             * bytes (unused until the mount is done), skip most of those
+             * reads. */
             unsigned b = (h >> 8) & 511u;
-            if (p->hfilter[b / 8] >> (b % 8) & 1) err = drop_older_duplicate(p, page, it.idx, e, tag);
-            p->hfilter[b / 8] |= (uint8_t)(1u << (b % 8));
+            if (p->hsig[b / 8] >> (b % 8) & 1) err = drop_older_duplicate(p, page, it.idx, e, tag);
+            p->hsig[b / 8] |= (uint8_t)(1u << (b % 8));
             pg->tag[it.idx] = tag;
             /* Namespace indices in use (spec 9.3 point 4); items without a
              * namespace entry keep theirs reserved too. */

@@ -55,11 +55,12 @@ typedef struct fk_nvs_part {
     uint16_t *used;     /* page indices, ascending sequence number */
     uint16_t *freel;    /* page indices of free pages, address order */
     uint8_t ns_used[32]; /* namespace indices in use (bit set) */
-    /* v1 runtime-hash filter of the items put on page hfilter_page (issue
-     * 12): a bit per low 9 bits, so most writes know without reading flash
-     * that they collide with nothing there (the v2 hash has the tags). */
-    uint16_t hfilter_page;
-    uint8_t hfilter[64];
+    /* One byte of hash per entry of page hsig_page, the current page
+     * (issue 12, fk_nvs_page_collides): with the tags, most writes know
+     * without reading flash that they collide with nothing there. A mount
+     * uses the bytes as a scratch filter. */
+    uint16_t hsig_page;
+    uint8_t hsig[NVS_ENTRY_COUNT];
 } fk_nvs_part_t;
 
 /* An item found on flash. */
@@ -77,7 +78,8 @@ esp_err_t fk_nvs_page_set_state(fk_nvs_part_t *p, uint16_t page, uint32_t state)
 /* Marks entries [from, from+n) with `st` in RAM and on flash (highest word first). */
 esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, unsigned n, unsigned st);
 /* Erases an item (data entries first, then the header) and updates counters. */
-esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span);
+/* Erases the item whose header entry is hdr (NULL: the one entry idx). */
+esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, const fk_nvs_entry_t *hdr);
 /* ACTIVE -> FULL (a pending page gets its header written as FULL). */
 esp_err_t fk_nvs_page_mark_full(fk_nvs_part_t *p, uint16_t page);
 /* Appends an item at next_free (writes the page header first if pending). */
@@ -92,9 +94,9 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
  * item whose entry the caller holds, not read again. */
 esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_entry_t *hdr,
                                const fk_nvs_loc_t *known, bool *clash);
-static inline void fk_nvs_hfilter_forget(fk_nvs_part_t *p, uint16_t page)
+static inline void fk_nvs_hsig_forget(fk_nvs_part_t *p, uint16_t page)
 {
-    if (p->hfilter_page == page) p->hfilter_page = FK_NVS_NO_PAGE;
+    if (p->hsig_page == page) p->hsig_page = FK_NVS_NO_PAGE;
 }
 /* Loads a page's entry table (spec 9.2), with in-page recovery when writable. */
 esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page);

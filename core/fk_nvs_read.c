@@ -70,12 +70,16 @@ bool fk_nvs_data_crc_ok(const fk_nvs_entry_t *e, const uint8_t *payload)
     return fk_crc32_le(0xFFFFFFFFu, payload, fk_nvs_varlen_size(e)) == fk_nvs_varlen_crc(e);
 }
 
-/* A header the engine accepts: CRC, a span that fits the page and, for
- * variable-length types, a span field that agrees with the size. */
+/* A header the engine accepts: CRC, a NUL-terminated key, a span that fits
+ * the page and, for variable-length types, a span field that agrees with
+ * the size. */
 static fk_nvs_verdict_t header_verdict(const fk_nvs_entry_t *e, unsigned idx, unsigned *span)
 {
     *span = 1;
     if (fk_nvs_entry_crc(e) != e->crc) return FK_NVS_ENT_BAD_CRC;
+    /* Text without a NUL never passes for an item, so a string's data
+     * entries cannot come to life as items (fk_nvs_page_erase_item). */
+    if (!memchr(e->key, 0, sizeof e->key)) return FK_NVS_ENT_BAD_KEY;
     unsigned s = fk_nvs_item_span(e);
     if (idx + s > NVS_ENTRY_COUNT) return FK_NVS_ENT_BAD_SPAN;
     if (fk_nvs_type_is_varlen(e->type) && e->span != s) return FK_NVS_ENT_BAD_SPAN;
@@ -177,7 +181,14 @@ esp_err_t fk_nvs_walk_next(fk_nvs_walk_t *w, fk_nvs_ent_t *out)
             if (blank((const uint8_t *)&e, sizeof e)) continue;
             memset(out, 0, sizeof *out);
             out->idx = i;
-            out->span = 1;
+            /* A header whose bitmap write was torn: its data entries may be
+             * marked WRITTEN already. They go with it, or one that holds a
+             * valid entry (a blob may) would pass for an item of its own. */
+            unsigned span;
+            if (header_verdict(&e, i, &span) != FK_NVS_ENT_ITEM) span = 1;
+            out->span = span;
+            w->i = (uint8_t)(i + span);
+            if (i + span > w->next_free) w->next_free = (uint8_t)(i + span);
             out->state = st;
             out->verdict = FK_NVS_ENT_HALF_WRITTEN;
             out->e = e;

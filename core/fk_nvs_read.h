@@ -51,6 +51,8 @@ typedef enum {
     FK_NVS_ENT_BAD_CRC,      /* WRITTEN, entry CRC wrong: its header entry is marked ERASED */
     FK_NVS_ENT_BAD_SPAN,     /* WRITTEN, CRC right, span off the page or not the size's: header ERASED */
     FK_NVS_ENT_INCOMPLETE,   /* WRITTEN header whose span is not all WRITTEN: erased with its span */
+    FK_NVS_ENT_BAD_KEY,      /* WRITTEN, CRC right, no NUL in the 16-byte key field (no engine
+                                writes one: keys are 15 characters at most): header ERASED */
 } fk_nvs_verdict_t;
 
 typedef struct {

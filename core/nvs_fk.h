@@ -39,10 +39,14 @@ extern "C" {
 #ifndef FK_NVS_MAX_ITERATORS
 #define FK_NVS_MAX_ITERATORS 4
 #endif
-/* Wear levelling: every this-many page activations, garbage collection takes
- * the oldest page rather than the emptiest (0 = never, as ESP-IDF). */
-#ifndef FK_NVS_WEAR_PERIOD
-#define FK_NVS_WEAR_PERIOD 8
+/* Wear levelling: a page that has sat through this many rounds of page
+ * activations (rounds of the partition's page count) unerased is collected
+ * next, even when another page would give more room, so that pages of
+ * settings written once take their share of erases (0 = never, as ESP-IDF).
+ * Each such collection copies that page's live items, so a short round
+ * costs writes and erases on every set (docs/nvs-engine.md). */
+#ifndef FK_NVS_WEAR_ROUNDS
+#define FK_NVS_WEAR_ROUNDS 4
 #endif
 /* Format written to a partition that holds no pages yet: 1 (v1, page version
  * 0xFF, what ESP8266 RTOS SDK 3.x release firmware reads) or 2 (v2, 0xFE,

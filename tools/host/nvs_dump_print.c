@@ -73,6 +73,7 @@ static const char *verdict_name(fk_nvs_verdict_t v)
     case FK_NVS_ENT_BAD_CRC: return "bad_crc";
     case FK_NVS_ENT_BAD_SPAN: return "bad_span";
     case FK_NVS_ENT_INCOMPLETE: return "incomplete";
+    case FK_NVS_ENT_BAD_KEY: return "bad_key";
     }
     return "?";
 }
@@ -118,6 +119,8 @@ void fk_nvs_dump_text(FILE *f, const dump_t *d)
                 if (it->verdict == FK_NVS_ENT_INCOMPLETE)
                     fprintf(f, "\" type 0x%02x span %u: data entries not all written (an interrupted write)\n",
                             it->e.type, it->e.span);
+                else if (it->verdict == FK_NVS_ENT_BAD_KEY)
+                    fprintf(f, "\" type 0x%02x: key field has no terminating NUL\n", it->e.type);
                 else fprintf(f, "\" type 0x%02x: span %u does not fit\n", it->e.type, it->e.span);
                 continue;
             }
