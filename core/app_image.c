@@ -4,6 +4,7 @@
  * or in pieces of a buffer the caller gives (fk_image_verify_ex.h). */
 #include <string.h>
 #include "esp_image_format.h"
+#include "fk_crc32.h"
 #include "fk_hash.h"
 #include "fk_image_verify_ex.h"
 
@@ -164,6 +165,8 @@ esp_err_t fk_image_verify_ex(fk_flash_t *flash, uint32_t offset, uint32_t part_s
         fk_sha256_update(shap, hdr, info->header_len);
     }
     uint8_t csum = ESP_CHECKSUM_MAGIC;
+    /* With sums: the headers read now must be the ones the summing reader saw. */
+    uint32_t hdr_crc = sums ? fk_crc32_le(0xFFFFFFFFu, hdr, info->header_len) : 0;
     uint64_t pos = info->header_len; /* relative to offset; 64-bit to see wrap-around */
     for (unsigned i = 0; i < h.segment_count; i++) {
         uint8_t sh[FK_IMAGE_SEG_HDR_LEN];
@@ -171,6 +174,7 @@ esp_err_t fk_image_verify_ex(fk_flash_t *flash, uint32_t offset, uint32_t part_s
         if (at + sizeof sh > flash->size) return read_failed(info, (uint32_t)at);
         if (fk_flash_read(flash, (uint32_t)at, sh, sizeof sh) != ESP_OK) return read_failed(info, (uint32_t)at);
         if (shap) fk_sha256_update(shap, sh, sizeof sh);
+        if (sums) hdr_crc = fk_crc32_le(hdr_crc, sh, sizeof sh);
         fk_image_segment_t *s = &info->seg[info->nsegs++];
         fk_image_seg_decode(sh, &s->load_addr, &s->data_len);
         s->file_offs = (uint32_t)pos;
@@ -199,7 +203,7 @@ esp_err_t fk_image_verify_ex(fk_flash_t *flash, uint32_t offset, uint32_t part_s
     info->checksum_offs = fk_image_checksum_offs(info->data_end);
     uint32_t L = info->checksum_offs + 1;
     if (sums) {
-        if (sums->L != L) return ESP_ERR_INVALID_STATE;
+        if (sums->L != L || sums->hdr_crc != hdr_crc) return ESP_ERR_INVALID_STATE;
         csum = sums->checksum;
     }
     info->checksum_calc = csum;

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include "esp_image_format.h"
+#include "fk_crc32.h"
 #include "fk_hash.h"
 #include "fk_image_verify_ex.h"
 #include "otadata.h"
@@ -25,6 +26,7 @@ typedef struct {
     uint8_t buf[FK_IMAGE_SEG_HDR_LEN]; /* image or segment header being assembled */
     uint8_t have;
     uint8_t csum;       /* XOR of the segment data so far */
+    uint32_t hdr_crc;   /* of the headers so far (fk_image_sums_t) */
     bool bad;
     fk_sha256_t sha;
 } ota_stream_t;
@@ -139,6 +141,7 @@ static void stream_feed(ota_stream_t *st, const uint8_t *d, size_t n)
             st->buf[st->have++] = *d;
             if (st->have == sizeof st->buf) {
                 st->have = 0;
+                st->hdr_crc = fk_crc32_le(st->hdr_crc, st->buf, sizeof st->buf);
                 /* The image header and a segment header are both 8 bytes. */
                 if (st->pos < ESP_IMAGE_HEADER_LEN_ESP8266) {
                     fk_image_hdr_t h;
@@ -228,7 +231,7 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
     for (int i = 0; i < FK_OTA_MAX_HANDLES; i++) {
         if (handles[i].id) continue;
         if (++last_id == 0) last_id = 1;
-        handles[i] = (ota_handle_t){.id = last_id, .part = p, .st.csum = ESP_CHECKSUM_MAGIC};
+        handles[i] = (ota_handle_t){.id = last_id, .part = p, .st.csum = ESP_CHECKSUM_MAGIC, .st.hdr_crc = 0xFFFFFFFFu};
         fk_sha256_start(&handles[i].st.sha);
         *out_handle = last_id;
         /* ESP-IDF does this after erasing the slot; flashkit erases lazily,
@@ -350,7 +353,7 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     /* The stream saw the whole prefix when it ran (the hash check was on
      * for every write) and followed the image to its end. */
     bool streamed = (fk_ota_image_checks() & FK_IMAGE_CHECK_HASH) && !h->st.bad && h->st.L && h->st.pos >= h->st.L;
-    fk_image_sums_t sums = {.L = h->st.L, .checksum = h->st.csum};
+    fk_image_sums_t sums = {.L = h->st.L, .hdr_crc = h->st.hdr_crc, .checksum = h->st.csum};
     fk_sha256_finish(&h->st.sha, sums.digest);
     h->id = 0;
     if (wrote == 0) return ESP_ERR_INVALID_ARG;

@@ -25,6 +25,8 @@ extern "C" {
 /* What a reader of the image's bytes [0, L) computed on the way. */
 typedef struct {
     uint32_t L;        /* end of the hashed prefix: checksum offset + 1 */
+    uint32_t hdr_crc;  /* fk_crc32_le from 0xFFFFFFFF over the image header and
+                        * the segment headers, in order, as the reader saw them */
     uint8_t checksum;  /* ESP_CHECKSUM_MAGIC XOR every byte of segment data */
     uint8_t digest[ESP_IMAGE_HASH_LEN]; /* SHA-256 of [0, L) */
 } fk_image_sums_t;
@@ -40,9 +42,12 @@ typedef struct {
 
 /* fk_image_verify (which is this with how NULL). With sums:
  * ESP_ERR_INVALID_STATE (info as far as the walk got) when they do not
- * belong to this image: the headers on flash end the prefix elsewhere than
- * sums->L, or the image is ESP32-form (the summing reader knows the ESP8266
- * header only). The caller then verifies in full. */
+ * belong to this image: the headers on flash are not the ones the reader
+ * saw (hdr_crc) or end the prefix elsewhere (L), or the image is ESP32-form
+ * (the summing reader knows the ESP8266 header only). The caller then
+ * verifies in full. Every byte read here is thus checked against what the
+ * reader saw: the headers by hdr_crc, the stored checksum byte by the
+ * checksum, the stored SHA-256 by the digest. */
 esp_err_t fk_image_verify_ex(fk_flash_t *flash, uint32_t offset, uint32_t part_size, unsigned checks,
                              const fk_image_read_t *how, fk_image_info_t *info);
 

@@ -99,6 +99,25 @@ static void test_no_stream_reads_the_slot(fk_emu_t *emu)
     CHECK(strstr(fk_ota_last_error(), "SHA-256") != NULL);
 }
 
+/* A segment header changed on flash after the stream read it, so that the
+ * prefix still ends where the stream saw it end: the headers are not the
+ * ones the sums stand for, and esp_ota_end reads the slot in full (the
+ * changed header is then in the hash, which no longer matches). */
+static void test_header_changed_after_readback(fk_emu_t *emu)
+{
+    size_t seg2 = 8 + 8 + 700 + 8 + 256; /* code, the descriptor, then the RAM segment's header */
+    CHECK_EQ(img[seg2 + 1], 0x80);        /* load address 0x3FFE8000 */
+    esp_ota_handle_t h;
+    CHECK_EQ(esp_ota_begin(slot(1), OTA_SIZE_UNKNOWN, &h), ESP_OK);
+    CHECK_EQ(esp_ota_write(h, img, len), ESP_OK);
+    uint8_t zero = 0;
+    CHECK_EQ(esp_partition_write(slot(1), seg2 + 1, &zero, 1), ESP_OK);
+    fk_emu_reset_stats(emu);
+    CHECK_EQ(esp_ota_end(h), ESP_ERR_OTA_VALIDATE_FAILED);
+    CHECK(strstr(fk_ota_last_error(), "SHA-256") != NULL);
+    CHECK(emu->st.bytes_read >= len - 32);
+}
+
 /* Every byte of the image changed three ways (and, for bytes before the
  * hash, with the hash made to match again), written in odd pieces: the
  * streamed verdict and reason are the ones of a verification that reads
@@ -230,6 +249,7 @@ int main(void)
     len = ota_test_image(img, 0x20000, "2.0.0", 700);
     test_end_reads_headers_only(&emu);
     test_no_stream_reads_the_slot(&emu);
+    test_header_changed_after_readback(&emu);
     test_same_verdict_as_full();
     test_write_behind_the_ota(&emu, &t);
     test_read_buffer(&emu, &t);
