@@ -5,7 +5,9 @@
  * operations take on an ESP8266 (the emulator's model), with and without a
  * known image size, against the floor the image itself needs (its sector
  * erases and its writes at the chunk size used), and the bootloader's image
- * check. `--device-only` skips the HTTP part. Prints figures only. */
+ * check. `--device-only` skips the HTTP part; `--json` prints the device
+ * figures as one JSON object per line (and implies --device-only). Prints
+ * figures only. */
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -29,6 +31,8 @@
 #include "http_client.h"
 
 extern char **environ;
+
+static bool json;
 
 #define IMG_SIZE (1024u * 1024u)
 #define SLOT 0x110000u
@@ -241,6 +245,18 @@ static int device_time(const uint8_t *img, const esp_partition_t *p, fk_emu_t *e
     double floor_ms = (double)(sectors * FK_ESP8266_ERASE_NS + (IMG_SIZE / chunk) * fk_esp8266_write_ns(chunk) +
                                (IMG_SIZE % chunk ? fk_esp8266_write_ns(IMG_SIZE % chunk) : 0)) / 1e6;
     double total = dev_ms(&s0, &s4);
+    if (json) {
+        printf("{\"workload\":\"ota\",\"image_bytes\":%u,\"write_bytes\":%u,\"size_known\":%s,"
+               "\"verify_buffer\":%zu,\"device_ms\":%.2f,\"begin_ms\":%.2f,\"write_ms\":%.2f,\"end_ms\":%.3f,"
+               "\"set_boot_ms\":%.2f,\"floor_ms\":%.2f,\"above_floor_pct\":%.3f,\"erases\":%llu,"
+               "\"writes\":%llu,\"reads\":%llu,\"bytes_read\":%llu}\n",
+               IMG_SIZE, chunk, size_arg == OTA_SIZE_UNKNOWN ? "false" : "true", fk_ota_config()->read_buf_len, total,
+               dev_ms(&s0, &s1), dev_ms(&s1, &s2), dev_ms(&s2, &s3), dev_ms(&s3, &s4), floor_ms,
+               100.0 * (total / floor_ms - 1), (unsigned long long)(s4.erases - s0.erases),
+               (unsigned long long)(s4.writes - s0.writes), (unsigned long long)(s4.reads - s0.reads),
+               (unsigned long long)(s4.bytes_read - s0.bytes_read));
+        return 0;
+    }
     printf("  %-12s %5u B writes%s: %8.1f ms on an ESP8266 (begin %.1f, write %.1f, end %.2f, set_boot %.1f);"
            " floor %.1f ms (%u erases + writes), %.2f%% above;"
            " %llu erases, %llu writes, %llu reads (%.0f KiB read)\n",
@@ -254,7 +270,7 @@ static int device_time(const uint8_t *img, const esp_partition_t *p, fk_emu_t *e
 
 static int device_times(const uint8_t *img, const esp_partition_t *p, fk_emu_t *emu, const fk_ptable_t *table)
 {
-    printf("1 MB OTA (begin / write / end / set_boot), flash time on an ESP8266 (modelled):\n");
+    if (!json) printf("1 MB OTA (begin / write / end / set_boot), flash time on an ESP8266 (modelled):\n");
     int rc = 0;
     /* 536: one TCP segment at lwIP's default MSS, as an HTTP client may hand them over. */
     static const uint32_t chunks[] = {536, 1024, 4096};
@@ -279,13 +295,22 @@ static int device_times(const uint8_t *img, const esp_partition_t *p, fk_emu_t *
         err = fk_boot_go(&emu->flash, table, NULL, NULL, NULL, &r);
         fk_emu_stats_t s1 = emu->st;
         if (err == ESP_OK && r.booted != p) err = ESP_FAIL;
+        double floor_ms = (double)(256 * fk_esp8266_read_ns(4096)) / 1e6;
+        if (json) {
+            printf("{\"workload\":\"boot_check\",\"image_bytes\":%u,\"read_buffer\":%zu,\"ok\":%s,"
+                   "\"device_ms\":%.2f,\"floor_ms\":%.2f,\"reads\":%llu,\"bytes_read\":%llu}\n",
+                   IMG_SIZE, bufs[i], err == ESP_OK ? "true" : "false", dev_ms(&s0, &s1), floor_ms,
+                   (unsigned long long)(s1.reads - s0.reads), (unsigned long long)(s1.bytes_read - s0.bytes_read));
+            rc |= err != ESP_OK;
+            continue;
+        }
         char what[40];
         snprintf(what, sizeof what, bufs[i] ? "a %zu-byte read buffer" : "256 bytes on the stack", bufs[i]);
         printf("  bootloader, image in 1 MiB (checksum + SHA-256), %-22s: %s, %.1f ms on an ESP8266, %llu reads"
                " of %.0f KiB (floor: one pass in 4 KiB reads, %.1f ms)\n",
                what, err == ESP_OK ? "booted" : esp_err_to_name(err), dev_ms(&s0, &s1),
                (unsigned long long)(s1.reads - s0.reads), (double)(s1.bytes_read - s0.bytes_read) / 1024,
-               (double)(256 * fk_esp8266_read_ns(4096)) / 1e6);
+               floor_ms);
         rc |= err != ESP_OK;
     }
     fk_ota_set_read_buffer(NULL, 0);
@@ -294,7 +319,17 @@ static int device_times(const uint8_t *img, const esp_partition_t *p, fk_emu_t *
 
 int main(int argc, char **argv)
 {
-    bool device_only = argc > 1 && !strcmp(argv[1], "--device-only");
+    bool device_only = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--device-only")) {
+            device_only = true;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = device_only = true;
+        } else {
+            fprintf(stderr, "usage: bench_ota [--device-only] [--json]\n");
+            return !strcmp(argv[i], "--help") ? 0 : 2;
+        }
+    }
     static uint8_t img[IMG_SIZE];
     make_image(img);
     char dir[] = "/tmp/fk_bench_otaXXXXXX";
