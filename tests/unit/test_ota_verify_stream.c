@@ -205,6 +205,71 @@ static void test_write_behind_the_ota(fk_emu_t *emu, fk_ptable_t *t)
     CHECK(r.booted == slot(0));
 }
 
+/* A flash over the emulator whose reads in [fail_from, fail_to) fail, the
+ * next `fails` times (-1: always). */
+typedef struct {
+    fk_flash_t f;
+    fk_emu_t *emu;
+    uint32_t fail_from, fail_to;
+    int fails;
+} flaky_t;
+
+static esp_err_t flaky_read(fk_flash_t *f, uint32_t addr, void *dst, size_t len)
+{
+    flaky_t *k = (flaky_t *)f;
+    if (k->fails && addr < k->fail_to && addr + len > k->fail_from) {
+        if (k->fails > 0) k->fails--;
+        return ESP_ERR_FLASH_OP_FAIL;
+    }
+    return fk_flash_read(&k->emu->flash, addr, dst, len);
+}
+
+static esp_err_t flaky_write(fk_flash_t *f, uint32_t addr, const void *src, size_t len)
+{
+    return fk_flash_write(&((flaky_t *)f)->emu->flash, addr, src, len);
+}
+
+static esp_err_t flaky_erase(fk_flash_t *f, uint32_t addr)
+{
+    return fk_flash_erase_range(&((flaky_t *)f)->emu->flash, addr, FK_SECTOR_SIZE);
+}
+
+/* The last piece of the read-back, read by esp_ota_end, fails: the stream is
+ * given up and the slot verified in full, which fails the same way (the
+ * reason names the address) or, if the failure was passing, accepts. */
+static void test_readback_fails_at_end(fk_emu_t *emu, fk_ptable_t *t)
+{
+    static flaky_t k;
+    static fk_ptable_t kt;
+    k = (flaky_t){.f = {.size = emu->flash.size, .read = flaky_read, .write = flaky_write, .erase_sector = flaky_erase},
+                  .emu = emu};
+    CHECK_EQ(fk_ptable_load(&kt, &k.f, OTA_TEST_TABLE, 0), ESP_OK);
+    fk_partition_set_table(&kt);
+    const esp_partition_t *p = slot(1);
+    static uint8_t im[0x1000];
+    size_t n = ota_test_image(im, 0x20000, "2.0.1", 600);
+    /* The hashed prefix ends inside the last piece the writes leave partial. */
+    uint32_t L = (uint32_t)n - 32, last = L / FK_OTA_READBACK * FK_OTA_READBACK;
+    CHECK(L % FK_OTA_READBACK && n < last + FK_OTA_READBACK);
+    for (int fails = -1; fails <= 1; fails += 2) {
+        esp_ota_handle_t h;
+        CHECK_EQ(esp_ota_begin(p, OTA_SIZE_UNKNOWN, &h), ESP_OK);
+        CHECK_EQ(esp_ota_write(h, im, n), ESP_OK);
+        k.fail_from = p->address + last;
+        k.fail_to = p->address + last + 4;
+        k.fails = fails;
+        esp_err_t err = esp_ota_end(h);
+        k.fails = 0;
+        if (fails < 0) {
+            CHECK_EQ(err, ESP_ERR_OTA_VALIDATE_FAILED);
+            CHECK(strstr(fk_ota_last_error(), "flash read failed") != NULL);
+        } else {
+            CHECK_EQ(err, ESP_OK);
+        }
+    }
+    fk_partition_set_table(t);
+}
+
 /* A verification read buffer (fk_ota_set_read_buffer): set_boot and the
  * bootloader read the slot in its pieces, with the same verdicts; a buffer
  * under 256 bytes is not used. */
@@ -250,6 +315,7 @@ int main(void)
     test_end_reads_headers_only(&emu);
     test_no_stream_reads_the_slot(&emu);
     test_header_changed_after_readback(&emu);
+    test_readback_fails_at_end(&emu, &t);
     test_same_verdict_as_full();
     test_write_behind_the_ota(&emu, &t);
     test_read_buffer(&emu, &t);
