@@ -4,6 +4,7 @@
 #include "fk_crc32.h"
 #include "fk_le.h"
 #include "fk_nvs_format.h"
+#include "fk_nvs_read.h"
 #include "nvs.h"
 #include "fk_xts.h"
 
@@ -216,25 +217,6 @@ void fk_nvs_crypt_flash_clear(fk_nvs_crypt_flash_t *w)
 
 esp_err_t fk_nvs_crypt_check_key(fk_nvs_crypt_flash_t *w)
 {
-    unsigned checked = 0;
-    for (uint32_t pg = 0; pg + NVS_PAGE_SIZE <= w->size; pg += NVS_PAGE_SIZE) {
-        uint8_t head[NVS_FIRST_ENTRY_OFFSET];
-        esp_err_t err = fk_flash_read(w->raw, w->base + pg, head, sizeof head);
-        if (err != ESP_OK) return err;
-        uint32_t state = fk_le32(head);
-        if ((state != NVS_PAGE_ACTIVE && state != NVS_PAGE_FULL && state != NVS_PAGE_FREEING) ||
-            fk_le32(head + 28) != fk_nvs_header_crc(head))
-            continue;
-        unsigned i = 0;
-        while (i < NVS_ENTRY_COUNT && fk_nvs_bitmap_get(head + NVS_BITMAP_OFFSET, i) != NVS_ENTRY_WRITTEN) i++;
-        if (i == NVS_ENTRY_COUNT) continue;
-        fk_nvs_entry_t e;
-        err = layer_read(&w->flash, w->base + pg + NVS_FIRST_ENTRY_OFFSET + i * NVS_ENTRY_SIZE, &e, sizeof e);
-        if (err != ESP_OK) return err;
-        bool ok = fk_nvs_entry_crc(&e) == e.crc;
-        fk_nvs_crypt_wipe(&e, sizeof e);
-        if (ok) return ESP_OK;
-        checked++;
-    }
-    return checked ? ESP_ERR_NVS_XTS_DECR_FAILED : ESP_OK;
+    esp_err_t err = fk_nvs_entries_legible(w->raw, &w->flash, w->base, w->size);
+    return err == ESP_ERR_NOT_FOUND ? ESP_ERR_NVS_XTS_DECR_FAILED : err;
 }

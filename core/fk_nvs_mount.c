@@ -133,6 +133,12 @@ esp_err_t fk_nvs_mount(fk_nvs_part_t *p, uint8_t want_version)
     p->gc_count = 0;
     esp_err_t err = classify_pages(p);
     if (err != ESP_OK) return err;
+    /* Entries that all fail their CRC (an encrypted partition mounted
+     * without its keys) would all be erased by the repairs below: refused
+     * before anything is written. */
+    err = fk_nvs_entries_legible(p->flash, p->flash, p->base, (uint32_t)p->npages * NVS_PAGE_SIZE);
+    if (err == ESP_ERR_NOT_FOUND) return ESP_ERR_NVS_WRONG_ENCRYPTION;
+    if (err != ESP_OK) return err;
 
     bool any_v1 = false;
     for (uint16_t page = 0; page < p->npages; page++) {

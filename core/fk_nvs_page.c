@@ -104,27 +104,35 @@ esp_err_t fk_nvs_bitmap_mark(fk_nvs_part_t *p, uint16_t page, unsigned from, uns
  * (load erases it): a blob may hold NVS entries on purpose. A string's data
  * is text up to one NUL and 0xFF padding after it, and a valid item needs a
  * NUL in its key field (bytes 8..23): only the entry holding the NUL could
- * pass, and only if the NUL falls there. Otherwise one read of the data
- * (up to two entries) costs the device less than a second bitmap write.
- * Out of line, so that its buffer is not on the stack under the bitmap
- * write (ESP8266 stacks are small). */
-static __attribute__((noinline)) bool erase_in_one_write(fk_nvs_part_t *p, uint16_t page, unsigned idx,
-                                                         unsigned span, const fk_nvs_entry_t *hdr)
+ * pass, and only if the NUL falls there. */
+static bool text_cannot_pass(const fk_nvs_entry_t *hdr)
+{
+    if (hdr->type != NVS_ITEM_SZ) return false;
+    unsigned nul = (fk_nvs_varlen_size(hdr) + NVS_ENTRY_SIZE - 1u) % NVS_ENTRY_SIZE;
+    return nul < 8 || nul > 23;
+}
+
+/* Other items: one read of the data (up to two entries) costs the device
+ * less than a second bitmap write. Out of line, so that its buffer is not
+ * on the stack under the bitmap write (ESP8266 stacks are small). */
+static __attribute__((noinline)) bool data_cannot_pass(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span)
 {
     fk_nvs_entry_t d[2];
-    if (span < 2 || p->read_only) return false;
-    for (unsigned i = idx + 1; i < idx + span; i++)
-        if (fk_nvs_bitmap_get(p->pg[page].bitmap, i) != NVS_ENTRY_WRITTEN) return false;
-    if (hdr->type == NVS_ITEM_SZ) {
-        unsigned nul = (fk_nvs_varlen_size(hdr) + NVS_ENTRY_SIZE - 1u) % NVS_ENTRY_SIZE;
-        if (nul < 8 || nul > 23) return true;
-    }
     if (span > 3) return false;
     if (fk_flash_read(p->flash, entry_addr(p, page, idx + 1), d, (span - 1) * sizeof d[0]) != ESP_OK)
         return false;
     for (unsigned k = 0; k + 1 < span; k++)
         if (fk_nvs_entry_crc(&d[k]) == d[k].crc) return false;
     return true;
+}
+
+static bool erase_in_one_write(fk_nvs_part_t *p, uint16_t page, unsigned idx, unsigned span,
+                               const fk_nvs_entry_t *hdr)
+{
+    if (span < 2 || p->read_only) return false;
+    for (unsigned i = idx + 1; i < idx + span; i++)
+        if (fk_nvs_bitmap_get(p->pg[page].bitmap, i) != NVS_ENTRY_WRITTEN) return false;
+    return text_cannot_pass(hdr) || data_cannot_pass(p, page, idx, span);
 }
 
 esp_err_t fk_nvs_page_erase_item(fk_nvs_part_t *p, uint16_t page, unsigned idx, const fk_nvs_entry_t *hdr)

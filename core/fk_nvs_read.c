@@ -235,3 +235,39 @@ esp_err_t fk_nvs_walk_next(fk_nvs_walk_t *w, fk_nvs_ent_t *out)
     if (!w->tail_done) return walk_tail(w, out);
     return ESP_ERR_NOT_FOUND;
 }
+
+/* Per page, up to this many entries: a plain page's first WRITTEN entry is
+ * an item's header, and if a flipped bit broke it, its data or the next
+ * item follow. */
+#define LEGIBLE_TRIES 3u
+
+esp_err_t fk_nvs_entries_legible(fk_flash_t *raw, fk_flash_t *entries, uint32_t base, uint32_t size)
+{
+    bool looked = false;
+    for (uint32_t pg = 0; pg + NVS_PAGE_SIZE <= size; pg += NVS_PAGE_SIZE) {
+        uint8_t head[NVS_FIRST_ENTRY_OFFSET];
+        esp_err_t err = fk_flash_read(raw, base + pg, head, sizeof head);
+        if (err != ESP_OK) return err;
+        uint32_t state = fk_le32(head);
+        if ((state != NVS_PAGE_ACTIVE && state != NVS_PAGE_FULL && state != NVS_PAGE_FREEING) ||
+            fk_le32(head + 28) != fk_nvs_header_crc(head))
+            continue;
+        unsigned tries = 0;
+        for (unsigned i = 0; i < NVS_ENTRY_COUNT && tries < LEGIBLE_TRIES; i++) {
+            /* WRITTEN only: an ERASED entry may be a write cut short. */
+            if (fk_nvs_bitmap_get(head + NVS_BITMAP_OFFSET, i) != NVS_ENTRY_WRITTEN) continue;
+            fk_nvs_entry_t e;
+            err = fk_flash_read(entries, base + pg + NVS_FIRST_ENTRY_OFFSET + i * NVS_ENTRY_SIZE, &e, sizeof e);
+            if (err != ESP_OK) return err;
+            bool ok = fk_nvs_entry_crc(&e) == e.crc;
+            /* What an encrypting layer gave back is plaintext: not left on
+             * the stack. */
+            volatile uint8_t *v = (volatile uint8_t *)&e;
+            for (size_t k = 0; k < sizeof e; k++) v[k] = 0;
+            if (ok) return ESP_OK;
+            tries++;
+            looked = true;
+        }
+    }
+    return looked ? ESP_ERR_NOT_FOUND : ESP_OK;
+}

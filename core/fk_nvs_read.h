@@ -96,6 +96,13 @@ esp_err_t fk_nvs_walk_next(fk_nvs_walk_t *w, fk_nvs_ent_t *out);
 
 /* Entries a valid header spans as the engine counts them: varlen types by
  * their size, known fixed types 1, unknown types their span field. */
+/* Do a partition's entries, read through `entries`, look like NVS entries?
+ * Looks at the first few WRITTEN entries of each page with a valid
+ * header (read through `raw`: headers and bitmaps are never encrypted):
+ * ESP_OK as soon as one passes its entry CRC, or if there is none to look
+ * at; ESP_ERR_NOT_FOUND if every one looked at fails, as an encrypted
+ * partition read without its keys (or with the wrong ones) does. */
+esp_err_t fk_nvs_entries_legible(fk_flash_t *raw, fk_flash_t *entries, uint32_t base, uint32_t size);
 unsigned fk_nvs_item_span(const fk_nvs_entry_t *e);
 bool fk_nvs_type_known(uint8_t type);
 /* Data CRC of a variable-length item against its payload (size bytes). */
