@@ -34,4 +34,11 @@ refuse "boot: no image" 2 "device boot: missing DEV.img" "$FK" device boot --jso
 "$FK" device create "$E/c.img" --table two_ota --count-ops >"$E/o" 2>/dev/null && grep -q '^flash operations: [1-9]' "$E/o" && grep -q '^flash time on an ESP8266: ' "$E/o" && ok || bad "create --count-ops: $(cat "$E/o")"
 "$FK" device boot d.img --count-ops >"$E/o" 2>/dev/null && grep -q '^flash time on an ESP8266: ' "$E/o" && ok || bad "boot --count-ops: $(tail -3 "$E/o")"
 
+# The simulated bootloader reads the image in 4 KiB pieces (the app after it in 256-byte ones):
+# on average a boot's reads are then well over 256 bytes.
+"$FK" device boot d.img --count-ops >"$E/o" 2>/dev/null
+reads=$(sed -n 's/^flash operations: .*; \([0-9]*\) reads of \([0-9]*\) bytes.*/\1/p' "$E/o")
+bytes=$(sed -n 's/^flash operations: .*; \([0-9]*\) reads of \([0-9]*\) bytes.*/\2/p' "$E/o")
+[ -n "$reads" ] && [ "$bytes" -gt 65536 ] && [ $((reads * 256)) -lt "$bytes" ] && ok || bad "boot reads in big pieces: $reads reads of $bytes bytes"
+
 finish device_options
