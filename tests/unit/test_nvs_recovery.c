@@ -160,6 +160,19 @@ static void test_retired_page_cannot_resurrect(void)
     free(snap);
 }
 
+/* A blank page with a header, and entry 0 the namespace `ns` (index 1). */
+static void page_with_ns(uint8_t page[4096], uint32_t state, uint8_t version, const char *ns)
+{
+    fk_nvs_entry_t e;
+    memset(page, 0xFF, 4096);
+    fk_nvs_header_build(page, state, 0, version);
+    fk_nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, ns);
+    e.data[0] = 1;
+    fk_nvs_entry_seal(&e);
+    memcpy(page + 64, &e, 32);
+    fk_nvs_bitmap_set(page + 32, 0, NVS_ENTRY_WRITTEN);
+}
+
 /* ESP-IDF keeps one item per (key, type): its images may hold a key twice
  * with two types. Both read back by type; setting the key replaces both. */
 static void test_idf_key_with_two_types(void)
@@ -167,17 +180,11 @@ static void test_idf_key_with_two_types(void)
     fresh(0x4000);
     uint8_t page[4096];
     fk_nvs_entry_t e;
-    memset(page, 0xFF, sizeof page);
-    fk_nvs_header_build(page, NVS_PAGE_FULL, 0, NVS_VERSION_V2);
-    fk_nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "app");
-    e.data[0] = 1;
-    fk_nvs_entry_seal(&e);
-    memcpy(page + 64, &e, 32);
+    page_with_ns(page, NVS_PAGE_FULL, NVS_VERSION_V2, "app");
     fk_nvs_entry_init(&e, 1, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "k");
     e.data[0] = 9;
     fk_nvs_entry_seal(&e);
     memcpy(page + 96, &e, 32);
-    fk_nvs_bitmap_set(page + 32, 0, NVS_ENTRY_WRITTEN);
     fk_nvs_bitmap_set(page + 32, 1, NVS_ENTRY_WRITTEN);
     fk_emu_load(&emu, 0, page, sizeof page);
     memset(page, 0xFF, sizeof page);
@@ -233,13 +240,7 @@ static void test_torn_mark(void)
     fk_nvs_entry_seal(&inner);
     for (int c = 0; c < 4; c++) {
         static uint8_t page[4096];
-        memset(page, 0xFF, sizeof page);
-        fk_nvs_header_build(page, NVS_PAGE_ACTIVE, 0, NVS_VERSION_V1);
-        fk_nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "m");
-        e.data[0] = 1;
-        fk_nvs_entry_seal(&e);
-        memcpy(page + 64, &e, 32);
-        fk_nvs_bitmap_set(page + 32, 0, NVS_ENTRY_WRITTEN);
+        page_with_ns(page, NVS_PAGE_ACTIVE, NVS_VERSION_V1, "m");
         fk_nvs_entry_init(&e, 1, NVS_ITEM_BLOB, 2, NVS_CHUNK_ANY, "b");
         fk_nvs_entry_set_varlen(&e, 32, fk_crc32_le(0xFFFFFFFFu, &inner, 32));
         fk_nvs_entry_seal(&e);
@@ -275,18 +276,12 @@ static void test_key_without_nul(void)
 {
     static uint8_t page[4096];
     fk_nvs_entry_t e;
-    memset(page, 0xFF, sizeof page);
-    fk_nvs_header_build(page, NVS_PAGE_FULL, 0, NVS_VERSION_V1);
-    fk_nvs_entry_init(&e, 0, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "m");
-    e.data[0] = 1;
-    fk_nvs_entry_seal(&e);
-    memcpy(page + 64, &e, 32);
+    page_with_ns(page, NVS_PAGE_FULL, NVS_VERSION_V1, "m");
     fk_nvs_entry_init(&e, 1, NVS_ITEM_U8, 1, NVS_CHUNK_ANY, "");
     memset(e.key, 'k', sizeof e.key);
     e.data[0] = 3;
     fk_nvs_entry_seal(&e);
     memcpy(page + 96, &e, 32);
-    fk_nvs_bitmap_set(page + 32, 0, NVS_ENTRY_WRITTEN);
     fk_nvs_bitmap_set(page + 32, 1, NVS_ENTRY_WRITTEN);
     fresh(0x3000);
     fk_emu_load(&emu, 0, page, sizeof page);
