@@ -23,7 +23,7 @@ static uint32_t tailroom(const fk_nvs_part_t *p)
 static esp_err_t find_from(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, uint8_t chunk,
                            const fk_nvs_loc_t *skip, unsigned u0, unsigned i0, fk_nvs_loc_t *out)
 {
-    uint8_t tag = fk_nvs_tag(ns, key, chunk);
+    uint8_t tag2, tag = fk_nvs_tags(ns, key, chunk, &tag2);
     for (unsigned u = u0; u < p->nused; u++) {
         uint16_t page = p->used[u];
         fk_nvs_page_t *pg = &p->pg[page];
@@ -34,6 +34,7 @@ static esp_err_t find_from(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const cha
             if (!hit) break;
             i = (unsigned)(hit - t);
             if (skip && skip->page == page && skip->idx == i) continue;
+            if (!fk_nvs_tag2_is(pg, i, tag2)) continue;
             fk_nvs_entry_t e;
             esp_err_t err = fk_nvs_read_entry(p, page, i, &e);
             if (err != ESP_OK) return err;

@@ -18,11 +18,13 @@ static uint32_t slot_hash(uint8_t ns, const char *key, uint8_t chunk)
     return fk_nvs_hash24_v2(&e);
 }
 
-uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk)
+uint8_t fk_nvs_tags(uint8_t ns, const char *key, uint8_t chunk, uint8_t *tag2)
 {
-    /* Only a filter (the key is always compared in full), taken from the v2
+    /* Only filters (the key is always compared in full), taken from the v2
      * runtime's own hash so that its collisions (issue 12) share a tag. */
-    return (uint8_t)(slot_hash(ns, key, chunk) % 255u);
+    uint32_t h = slot_hash(ns, key, chunk);
+    *tag2 = FK_NVS_WIDE_TAGS ? (uint8_t)(h >> 16) : 0;
+    return (uint8_t)(h % 255u);
 }
 
 uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page)
@@ -193,7 +195,7 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_ent
     /* The v1 hash is not in the tags: after a mount, read every live item of
      * the page once to learn theirs. */
     bool rebuild = v1 && !have;
-    uint8_t tag = fk_nvs_tag(hdr->ns, hdr->key, hdr->chunk), sig = hsig_of(p, hdr);
+    uint8_t tag2, tag = fk_nvs_tags(hdr->ns, hdr->key, hdr->chunk, &tag2), sig = hsig_of(p, hdr);
     *clash = false;
     if (rebuild) p->hsig_page = page;
     unsigned end = fk_nvs_items_end(pg);
@@ -201,8 +203,9 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_ent
         if (pg->tag[i] == FK_NVS_TAG_NONE) continue;
         /* Equal v2 hashes share a tag (and on v2 partitions a signature
          * byte); equal v1 hashes share a signature byte. */
-        bool maybe = rebuild || (part_v1 ? pg->tag[i] == tag || (v1 && p->hsig[i] == sig)
-                                         : pg->tag[i] == tag && (!have || p->hsig[i] == sig));
+        bool v2_maybe = pg->tag[i] == tag && fk_nvs_tag2_is(pg, i, tag2);
+        bool maybe = rebuild || (part_v1 ? v2_maybe || (v1 && p->hsig[i] == sig)
+                                         : v2_maybe && (!have || p->hsig[i] == sig));
         if (!maybe) continue;
         fk_nvs_entry_t o;
         /* The key's old copy often sits on this page: its entry is in hand. */
@@ -272,7 +275,9 @@ esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const fk_nvs_e
     err = write_entries(p, entry_addr(p, page, idx), hdr, data, size, k - 1);
     if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx, k, NVS_ENTRY_WRITTEN);
     if (err != ESP_OK) return err;
-    pg->tag[idx] = fk_nvs_tag(hdr->ns, hdr->key, hdr->chunk);
+    uint8_t tag2;
+    pg->tag[idx] = fk_nvs_tags(hdr->ns, hdr->key, hdr->chunk, &tag2);
+    fk_nvs_tag2_set(pg, idx, tag2);
     hsig_add(p, page, idx, hdr);
     return ESP_OK;
 }
@@ -301,7 +306,12 @@ esp_err_t fk_nvs_page_copy_item(fk_nvs_part_t *p, uint16_t dst, uint16_t src, un
         done += n;
     }
     err = fk_nvs_bitmap_mark(p, dst, to, span, NVS_ENTRY_WRITTEN);
-    if (err == ESP_OK) pg->tag[to] = tag;
+    if (err == ESP_OK) {
+        pg->tag[to] = tag;
+#if FK_NVS_WIDE_TAGS
+        pg->tag2[to] = p->pg[src].tag2[idx];
+#endif
+    }
     return err;
 }
 
@@ -372,6 +382,7 @@ esp_err_t fk_nvs_page_load(fk_nvs_part_t *p, uint16_t page)
             if (p->hsig[b / 8] >> (b % 8) & 1) err = drop_older_duplicate(p, page, it.idx, e, tag);
             p->hsig[b / 8] |= (uint8_t)(1u << (b % 8));
             pg->tag[it.idx] = tag;
+            fk_nvs_tag2_set(pg, it.idx, (uint8_t)(h >> 16));
             /* Namespace indices in use (spec 9.3 point 4); items without a
              * namespace entry keep theirs reserved too. */
             uint8_t ns = e->ns == 0 && e->type == NVS_ITEM_U8 ? e->data[0] : e->ns;

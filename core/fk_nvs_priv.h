@@ -32,6 +32,9 @@ typedef struct {
     uint8_t chunks;    /* BLOB_DATA items seen by the last load (orphan check) */
     uint8_t bitmap[32];
     uint8_t tag[NVS_ENTRY_COUNT];
+#if FK_NVS_WIDE_TAGS
+    uint8_t tag2[NVS_ENTRY_COUNT]; /* 8 more bits of the tag's hash */
+#endif
 } fk_nvs_page_t;
 
 _Static_assert(sizeof(fk_nvs_page_t) + 2 * sizeof(uint16_t) <= NVS_WORKSPACE_PER_PAGE,
@@ -71,7 +74,27 @@ typedef struct {
 } fk_nvs_loc_t;
 
 /* ---- fk_nvs_page.c: one page ---- */
-uint8_t fk_nvs_tag(uint8_t ns, const char *key, uint8_t chunk);
+/* The tag, and the second tag byte (FK_NVS_WIDE_TAGS; 0 without), from one
+ * hash. */
+uint8_t fk_nvs_tags(uint8_t ns, const char *key, uint8_t chunk, uint8_t *tag2);
+/* Does entry i of pg hold the second tag byte t2? (always, without) */
+static inline bool fk_nvs_tag2_is(const fk_nvs_page_t *pg, unsigned i, uint8_t t2)
+{
+#if FK_NVS_WIDE_TAGS
+    return pg->tag2[i] == t2;
+#else
+    (void)pg, (void)i, (void)t2;
+    return true;
+#endif
+}
+static inline void fk_nvs_tag2_set(fk_nvs_page_t *pg, unsigned i, uint8_t t2)
+{
+#if FK_NVS_WIDE_TAGS
+    pg->tag2[i] = t2;
+#else
+    (void)pg, (void)i, (void)t2;
+#endif
+}
 uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page);
 esp_err_t fk_nvs_read_entry(fk_nvs_part_t *p, uint16_t page, unsigned idx, fk_nvs_entry_t *e);
 esp_err_t fk_nvs_page_set_state(fk_nvs_part_t *p, uint16_t page, uint32_t state);

@@ -14,9 +14,21 @@
 extern "C" {
 #endif
 
+/* A second byte of hash per entry (1) or not (0): lookups then read flash
+ * for one other key in 65,000 instead of one in 255 (about 2.4 us of a
+ * 394 us u32 set on an ESP8266 at 100 keys, docs/device-time.md), for 126
+ * more bytes of RAM per page. */
+#ifndef FK_NVS_WIDE_TAGS
+#define FK_NVS_WIDE_TAGS 0
+#endif
+
 /* RAM needed per 4 KiB page of a mounted partition; the workspace for N pages
  * is NVS_WORKSPACE_SIZE(N) bytes (plus up to 3 bytes if it is not 4-aligned). */
+#if FK_NVS_WIDE_TAGS
+#define NVS_WORKSPACE_PER_PAGE 300u
+#else
 #define NVS_WORKSPACE_PER_PAGE 172u
+#endif
 #define NVS_WORKSPACE_SIZE(pages) ((size_t)(pages) * NVS_WORKSPACE_PER_PAGE + 4u)
 
 /* The static workspace behind nvs_flash_init()/nvs_flash_init_partition()
