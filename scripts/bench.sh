@@ -10,6 +10,11 @@ for b in "$build"/bench/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"
   "$b" || rc=1
+  # NVS on a v1 partition too: the ESP8266 SDK 3.x release format.
+  if [ "$(basename "$b")" = bench_nvs ]; then
+    echo "== bench_nvs --v1"
+    "$b" --v1 || rc=1
+  fi
 done
 for s in bench/*.sh; do
   [ -f "$s" ] || continue
