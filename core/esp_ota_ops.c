@@ -6,6 +6,7 @@
 #include "fk_crc32.h"
 #include "fk_hash.h"
 #include "fk_image_verify_ex.h"
+#include "fk_ota_slots.h"
 #include "otadata.h"
 
 /* The SHA-256 and the checksum of an incoming image are computed while it
@@ -93,40 +94,12 @@ static ota_handle_t *find_handle(esp_ota_handle_t h)
 
 uint8_t get_ota_partition_count(void)
 {
-    uint8_t n = 0;
-    while (n < FK_OTA_MAX_SLOTS &&
-           esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(n), NULL))
-        n++;
-    return n;
+    return fk_ota_slot_count();
 }
 
 const esp_partition_t *esp_ota_get_running_partition(void)
 {
-    uint32_t addr = fk_app_running_addr();
-    if (!addr) return NULL;
-    const esp_partition_t *found = NULL;
-    esp_partition_iterator_t it = esp_partition_find(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, NULL);
-    for (; it; it = esp_partition_next(it)) {
-        const esp_partition_t *p = esp_partition_get(it);
-        if (addr >= p->address && addr - p->address < p->size) {
-            found = p;
-            break;
-        }
-    }
-    esp_partition_iterator_release(it);
-    return found;
-}
-
-static bool same_partition(const esp_partition_t *a, const esp_partition_t *b)
-{
-    return a && b && a->address == b->address && a->size == b->size && a->type == b->type &&
-           a->subtype == b->subtype;
-}
-
-static bool is_ota_app(const esp_partition_t *p)
-{
-    return p->type == ESP_PARTITION_TYPE_APP && p->subtype >= ESP_PARTITION_SUBTYPE_APP_OTA_MIN &&
-           p->subtype < ESP_PARTITION_SUBTYPE_APP_OTA_MAX;
+    return fk_ota_running_partition();
 }
 
 /* Feeds bytes at stream offset st->pos. */
@@ -210,8 +183,8 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
     if (!partition || !out_handle) return ESP_ERR_INVALID_ARG;
     const esp_partition_t *p = esp_partition_verify(partition);
     if (!p) return ESP_ERR_NOT_FOUND;
-    if (!is_ota_app(p)) return ESP_ERR_INVALID_ARG;
-    if (same_partition(p, esp_ota_get_running_partition())) {
+    if (!fk_ota_is_app(p)) return ESP_ERR_INVALID_ARG;
+    if (fk_ota_same_partition(p, esp_ota_get_running_partition())) {
         set_error("refusing to overwrite the running app's partition at ", p->address, "");
         return ESP_ERR_OTA_PARTITION_CONFLICT;
     }
@@ -386,29 +359,10 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     return fk_ota_config()->check ? configured_check(part) : ESP_OK;
 }
 
-static const esp_partition_t *otadata_partition(void)
-{
-    return esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_DATA_OTA, NULL);
-}
-
-static const esp_partition_t *ota_slot(uint32_t slot)
-{
-    return slot < FK_OTA_MAX_SLOTS
-               ? esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(slot), NULL)
-               : NULL;
-}
-
 /* The image a call is about to select: the configured check. */
 static esp_err_t check_target(const esp_partition_t *p)
 {
     return fk_ota_config()->check ? configured_check(p) : verify_slot(p, fk_ota_image_checks(), NULL);
-}
-
-/* A yes/no answer: the reason is not kept. */
-static bool image_ok(const esp_partition_t *p)
-{
-    char why[1];
-    return p && fk_ota_check_image(p, why, sizeof why) == ESP_OK;
 }
 
 esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
@@ -418,7 +372,7 @@ esp_err_t esp_ota_set_boot_partition(const esp_partition_t *partition)
     esp_err_t err = check_target(partition);
     if (err != ESP_OK) return err;
     if (partition->type != ESP_PARTITION_TYPE_APP) return ESP_ERR_INVALID_ARG;
-    const esp_partition_t *od = otadata_partition();
+    const esp_partition_t *od = fk_ota_otadata_partition();
     if (partition->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY)
         return od ? fk_otadata_set_factory(od->flash, od->address, od->size) : ESP_ERR_NOT_FOUND;
     if (fk_ota_anti_rollback_on()) {
@@ -458,14 +412,14 @@ static const esp_partition_t *default_boot(void)
 
 const esp_partition_t *esp_ota_get_boot_partition(void)
 {
-    const esp_partition_t *od = otadata_partition();
+    const esp_partition_t *od = fk_ota_otadata_partition();
     if (!od) return NULL;
     fk_ota_select_t s[2];
     if (fk_otadata_read(od->flash, od->address, s) != ESP_OK) return NULL;
     uint8_t n = get_ota_partition_count();
     if (fk_ota_rollback_on()) {
         int a = fk_rb_active(s);
-        return a < 0 || n == 0 ? default_boot() : ota_slot((uint32_t)fk_rb_slot(s[a].seq, n));
+        return a < 0 || n == 0 ? default_boot() : fk_ota_slot((uint32_t)fk_rb_slot(s[a].seq, n));
     }
     fk_otadata_choice_t c;
     fk_otadata_choose(s, n, &c);
@@ -484,7 +438,7 @@ const esp_partition_t *esp_ota_get_next_update_partition(const esp_partition_t *
         if (!p) continue;
         if (!first) first = p;
         if (next_is_it) return p;
-        if (same_partition(p, start_from)) next_is_it = true;
+        if (fk_ota_same_partition(p, start_from)) next_is_it = true;
     }
     return first;
 }
@@ -495,117 +449,4 @@ esp_err_t esp_ota_get_partition_description(const esp_partition_t *partition, es
     if (partition->type != ESP_PARTITION_TYPE_APP) return ESP_ERR_NOT_SUPPORTED;
     esp_err_t err = fk_app_desc_find(partition->flash, partition->address, partition->size, app_desc);
     return err == ESP_OK ? ESP_OK : ESP_ERR_NOT_FOUND;
-}
-
-/* ---- rollback API (rollback.md §6) ---- */
-
-/* Reads otadata; NULL when the table has none or it cannot be read. */
-static const esp_partition_t *read_otadata(fk_ota_select_t s[2])
-{
-    const esp_partition_t *od = otadata_partition();
-    if (!od || od->size < FK_OTADATA_SIZE || fk_otadata_read(od->flash, od->address, s) != ESP_OK) return NULL;
-    return od;
-}
-
-static esp_err_t mark_active(bool valid)
-{
-    fk_ota_select_t s[2];
-    const esp_partition_t *od = read_otadata(s);
-    if (!od) return ESP_ERR_NOT_FOUND;
-    int a = fk_rb_active(s);
-    if (a < 0 || get_ota_partition_count() == 0) return ESP_FAIL; /* the factory app runs */
-    if (valid) {
-        if (fk_ota_select_state(&s[a]) == ESP_OTA_IMG_VALID) return ESP_OK;
-        esp_err_t err = fk_rb_set_state(od->flash, od->address, s, a, ESP_OTA_IMG_VALID);
-        if (err != ESP_OK || !fk_ota_anti_rollback_on()) return err;
-        const esp_partition_t *run = esp_ota_get_running_partition();
-        return run ? fk_secure_version_raise_to(run) : ESP_ERR_NOT_FOUND;
-    }
-    if (!esp_ota_check_rollback_is_possible()) return ESP_ERR_OTA_ROLLBACK_FAILED;
-    return fk_rb_set_state(od->flash, od->address, s, a, ESP_OTA_IMG_INVALID);
-}
-
-esp_err_t esp_ota_mark_app_valid_cancel_rollback(void)
-{
-    return mark_active(true);
-}
-
-esp_err_t esp_ota_mark_app_invalid_rollback(void)
-{
-    return mark_active(false);
-}
-
-esp_err_t esp_ota_mark_app_invalid_rollback_and_reboot(void)
-{
-    return mark_active(false);
-}
-
-bool esp_ota_check_rollback_is_possible(void)
-{
-    fk_ota_select_t s[2];
-    if (!read_otadata(s)) return false;
-    uint32_t n = get_ota_partition_count();
-    int a = fk_rb_active(s);
-    if (n == 0 || a < 0) return false;
-    const fk_ota_select_t *last = &s[1 - a];
-    bool anti = fk_ota_anti_rollback_on();
-    if (!fk_rb_entry_valid(last)) {
-        if (anti) return false;
-        return image_ok(esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL));
-    }
-    const esp_partition_t *p = ota_slot((uint32_t)fk_rb_slot(last->seq, n));
-    return image_ok(p) && (!anti || fk_secure_version_ok(p));
-}
-
-esp_err_t esp_ota_get_state_partition(const esp_partition_t *partition, esp_ota_img_states_t *ota_state)
-{
-    if (!partition || !ota_state) return ESP_ERR_INVALID_ARG;
-    if (!is_ota_app(partition)) return ESP_ERR_NOT_SUPPORTED;
-    fk_ota_select_t s[2];
-    uint32_t n = get_ota_partition_count();
-    if (!read_otadata(s) || n == 0) return ESP_ERR_NOT_FOUND;
-    int i = fk_rb_entry_of_slot(s, n, (uint32_t)partition->subtype & 0x0F);
-    if (i < 0) return ESP_ERR_NOT_FOUND;
-    *ota_state = fk_ota_select_state(&s[i]);
-    return ESP_OK;
-}
-
-const esp_partition_t *esp_ota_get_last_invalid_partition(void)
-{
-    fk_ota_select_t s[2];
-    uint32_t n = get_ota_partition_count();
-    if (!read_otadata(s) || n == 0) return NULL;
-    int i = fk_rb_last_invalid(s);
-    if (i < 0) return NULL;
-    const esp_partition_t *p = ota_slot((uint32_t)fk_rb_slot(s[i].seq, n));
-    return image_ok(p) ? p : NULL;
-}
-
-esp_err_t esp_ota_erase_last_boot_app_partition(void)
-{
-    fk_ota_select_t s[2];
-    const esp_partition_t *od = read_otadata(s);
-    uint32_t n = get_ota_partition_count();
-    int a = od ? fk_rb_active(s) : -1;
-    if (a < 0 || n == 0) return ESP_FAIL;
-    const fk_ota_select_t *last = &s[1 - a];
-    if (last->seq == FK_OTA_SEQ_ERASED || last->crc != fk_otadata_crc(last->seq)) return ESP_FAIL;
-    const esp_partition_t *p = ota_slot((uint32_t)fk_rb_slot(last->seq, n));
-    const esp_partition_t *run = esp_ota_get_running_partition();
-    if (!p || !run || same_partition(p, run)) return ESP_FAIL;
-    esp_err_t err = esp_partition_erase_range(p, 0, p->size);
-    if (err != ESP_OK) return err;
-    return esp_partition_erase_range(od, (uint32_t)(1 - a) * FK_SECTOR_SIZE, FK_SECTOR_SIZE);
-}
-
-esp_err_t esp_ota_invalidate_inactive_ota_data_slot(void)
-{
-    fk_ota_select_t s[2];
-    const esp_partition_t *od = read_otadata(s);
-    if (!od) return ESP_ERR_NOT_FOUND;
-    int a = fk_rb_active(s);
-    if (a < 0 || get_ota_partition_count() == 0) return ESP_ERR_INVALID_STATE;
-    const fk_ota_select_t *other = &s[1 - a];
-    if (other->seq == FK_OTA_SEQ_ERASED && other->crc == 0xFFFFFFFFu) return ESP_OK; /* already erased */
-    return esp_partition_erase_range(od, (uint32_t)(1 - a) * FK_SECTOR_SIZE, FK_SECTOR_SIZE);
 }
