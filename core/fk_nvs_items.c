@@ -23,7 +23,8 @@ static uint32_t tailroom(const fk_nvs_part_t *p)
 static esp_err_t find_from(fk_nvs_part_t *p, uint8_t ns, uint8_t type, const char *key, uint8_t chunk,
                            const fk_nvs_loc_t *skip, unsigned u0, unsigned i0, fk_nvs_loc_t *out)
 {
-    uint8_t tag2, tag = fk_nvs_tags(ns, key, chunk, &tag2);
+    unsigned tags = fk_nvs_tags(ns, key, chunk);
+    uint8_t tag = (uint8_t)tags, tag2 = (uint8_t)(tags >> 8);
     for (unsigned u = u0; u < p->nused; u++) {
         uint16_t page = p->used[u];
         fk_nvs_page_t *pg = &p->pg[page];

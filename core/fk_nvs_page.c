@@ -18,13 +18,12 @@ static uint32_t slot_hash(uint8_t ns, const char *key, uint8_t chunk)
     return fk_nvs_hash24_v2(&e);
 }
 
-uint8_t fk_nvs_tags(uint8_t ns, const char *key, uint8_t chunk, uint8_t *tag2)
+unsigned fk_nvs_tags(uint8_t ns, const char *key, uint8_t chunk)
 {
     /* Only filters (the key is always compared in full), taken from the v2
      * runtime's own hash so that its collisions (issue 12) share a tag. */
     uint32_t h = slot_hash(ns, key, chunk);
-    *tag2 = FK_NVS_WIDE_TAGS ? (uint8_t)(h >> 16) : 0;
-    return (uint8_t)(h % 255u);
+    return h % 255u | (FK_NVS_WIDE_TAGS ? (h >> 16 & 0xFFu) << 8 : 0u);
 }
 
 uint32_t fk_nvs_page_addr(const fk_nvs_part_t *p, uint16_t page)
@@ -195,7 +194,8 @@ esp_err_t fk_nvs_page_collides(fk_nvs_part_t *p, uint16_t page, const fk_nvs_ent
     /* The v1 hash is not in the tags: after a mount, read every live item of
      * the page once to learn theirs. */
     bool rebuild = v1 && !have;
-    uint8_t tag2, tag = fk_nvs_tags(hdr->ns, hdr->key, hdr->chunk, &tag2), sig = hsig_of(p, hdr);
+    unsigned tags = fk_nvs_tags(hdr->ns, hdr->key, hdr->chunk);
+    uint8_t tag = (uint8_t)tags, tag2 = (uint8_t)(tags >> 8), sig = hsig_of(p, hdr);
     *clash = false;
     if (rebuild) p->hsig_page = page;
     unsigned end = fk_nvs_items_end(pg);
@@ -275,9 +275,9 @@ esp_err_t fk_nvs_page_write_item(fk_nvs_part_t *p, uint16_t page, const fk_nvs_e
     err = write_entries(p, entry_addr(p, page, idx), hdr, data, size, k - 1);
     if (err == ESP_OK) err = fk_nvs_bitmap_mark(p, page, idx, k, NVS_ENTRY_WRITTEN);
     if (err != ESP_OK) return err;
-    uint8_t tag2;
-    pg->tag[idx] = fk_nvs_tags(hdr->ns, hdr->key, hdr->chunk, &tag2);
-    fk_nvs_tag2_set(pg, idx, tag2);
+    unsigned tags = fk_nvs_tags(hdr->ns, hdr->key, hdr->chunk);
+    pg->tag[idx] = (uint8_t)tags;
+    fk_nvs_tag2_set(pg, idx, (uint8_t)(tags >> 8));
     hsig_add(p, page, idx, hdr);
     return ESP_OK;
 }

@@ -74,9 +74,9 @@ typedef struct {
 } fk_nvs_loc_t;
 
 /* ---- fk_nvs_page.c: one page ---- */
-/* The tag, and the second tag byte (FK_NVS_WIDE_TAGS; 0 without), from one
- * hash. */
-uint8_t fk_nvs_tags(uint8_t ns, const char *key, uint8_t chunk, uint8_t *tag2);
+/* The tag (low byte) and the second tag byte (FK_NVS_WIDE_TAGS; 0 without)
+ * from one hash. */
+unsigned fk_nvs_tags(uint8_t ns, const char *key, uint8_t chunk);
 /* Does entry i of pg hold the second tag byte t2? (always, without) */
 static inline bool fk_nvs_tag2_is(const fk_nvs_page_t *pg, unsigned i, uint8_t t2)
 {
