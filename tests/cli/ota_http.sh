@@ -9,18 +9,10 @@ set -u
 FK="$FLASHKIT"
 W="$T/www"
 mkdir -p "$W"
-# A 1 MB layout with 128 KiB slots: the link-address rule applies, images are small.
-cat >"$T/table.csv" <<'CSV'
-nvs,data,nvs,0x9000,0x4000
-otadata,data,ota,0xd000,0x2000
-phy_init,data,phy,0xf000,0x1000
-ota_0,app,ota_0,0x10000,0x20000
-ota_1,app,ota_1,0x30000,0x20000
-CSV
-export APP_SIZE=0x20000
-"$FK_SRC/scripts/build-firmware.sh" 1.0.0 0x10000 "$T/v1.bin" "$FK" >/dev/null 2>&1 || bad "build v1"
-"$FK_SRC/scripts/build-firmware.sh" 2.0.0 0x30000 "$W/v2.bin" "$FK" >/dev/null 2>&1 || bad "build v2"
-"$FK_SRC/scripts/build-firmware.sh" 2.0.1 0x10000 "$W/v2-for-ota0.bin" "$FK" >/dev/null 2>&1 || bad "build v2 for ota_0"
+ota_layout
+build_fw 1.0.0 0x10000 "$T/v1.bin" || bad "build v1"
+build_fw 2.0.0 0x30000 "$W/v2.bin" || bad "build v2"
+build_fw 2.0.1 0x10000 "$W/v2-for-ota0.bin" || bad "build v2 for ota_0"
 python3 -c "import sys; open(sys.argv[1],'wb').write(b'\xe9' + bytes(0x20010))" "$W/big.bin"
 echo '<html>not firmware</html>' >"$W/index.html"
 chmod -R a+rX "$W"

@@ -11,17 +11,10 @@ command -v nginx >/dev/null || die "nginx not installed (scripts/deps.sh install
 FK="$FLASHKIT"
 W="$T/www"
 mkdir -p "$W"
-cat >"$T/table.csv" <<'CSV'
-nvs,data,nvs,0x9000,0x4000
-otadata,data,ota,0xd000,0x2000
-phy_init,data,phy,0xf000,0x1000
-ota_0,app,ota_0,0x10000,0x20000
-ota_1,app,ota_1,0x30000,0x20000
-CSV
-export APP_SIZE=0x20000
-"$FK_SRC/scripts/build-firmware.sh" 1.0.0 0x10000 "$T/v1.bin" "$FK" >/dev/null 2>&1 || die "build v1"
-"$FK_SRC/scripts/build-firmware.sh" 2.0.0 0x30000 "$W/v2.bin" "$FK" >/dev/null 2>&1 || die "build v2"
-"$FK_SRC/scripts/build-firmware.sh" 3.0.0 0x30000 "$T/v3.bin" "$FK" >/dev/null 2>&1 || die "build v3"
+ota_layout
+build_fw 1.0.0 0x10000 "$T/v1.bin" || die "build v1"
+build_fw 2.0.0 0x30000 "$W/v2.bin" || die "build v2"
+build_fw 3.0.0 0x30000 "$T/v3.bin" || die "build v3"
 chmod -R a+rX "$W"
 "$FK" device create "$T/dev0.img" --flash-size 1MB --table "$T/table.csv" --app "$T/v1.bin" >/dev/null || die "create"
 SIZE=$(stat -c %s "$W/v2.bin")
@@ -165,8 +158,8 @@ grep -q "resuming" "$T/out" && bad "http.server: resumed without Range support" 
 slot_is "$T/dev.img" "$W/v2.bin" && ok || bad "http.server after cut: slot differs"
 
 # --- --combined (1 MB layout, app1 then app2): resume within the half ---
-"$FK_SRC/scripts/build-firmware.sh" 2.1.0 0x10000 "$T/app1.bin" "$FK" >/dev/null 2>&1 || die "build app1"
-"$FK_SRC/scripts/build-firmware.sh" 2.1.0 0x30000 "$T/app2.bin" "$FK" >/dev/null 2>&1 || die "build app2"
+build_fw 2.1.0 0x10000 "$T/app1.bin" || die "build app1"
+build_fw 2.1.0 0x30000 "$T/app2.bin" || die "build app2"
 python3 - "$T/app1.bin" "$T/app2.bin" "$W/fw.ota.bin" <<'PY'
 import sys
 a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()

@@ -35,3 +35,21 @@ NG
   nginx -p "$T/ng" -e "$T/ng/error.log" -c "$T/ng/nginx.conf" &
   pids+=($!)
 }
+
+# The two-slot layout the OTA scripts share, in $T/table.csv: 128 KiB slots,
+# so the link-address rule applies and the images stay small.
+ota_layout() {
+  cat >"$T/table.csv" <<'CSV'
+nvs,data,nvs,0x9000,0x4000
+otadata,data,ota,0xd000,0x2000
+phy_init,data,phy,0xf000,0x1000
+ota_0,app,ota_0,0x10000,0x20000
+ota_1,app,ota_1,0x30000,0x20000
+CSV
+  export APP_SIZE=0x20000
+}
+
+# build_fw VERSION LINK_ADDR OUT: an app image (scripts/build-firmware.sh).
+build_fw() {
+  "$FK_SRC/scripts/build-firmware.sh" "$1" "$2" "$3" "$FLASHKIT" >/dev/null 2>&1
+}
